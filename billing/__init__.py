@@ -1,0 +1,1 @@
+"""Invoices, credit notes, taxes, PDFs and e-invoices, automated invoicing."""

@@ -1,0 +1,1 @@
+"""Status TextChoices and their allowed transitions."""

@@ -1,0 +1,1 @@
+"""Billing tables (they arrive with the billing issue)."""

@@ -1,0 +1,1 @@
+"""Delivery scheduling, shipments (pick, pack, ship, deliver), backorders and returns."""

@@ -1,0 +1,1 @@
+"""Fulfillment tables (they arrive with the fulfillment issue)."""

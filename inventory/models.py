@@ -1,0 +1,1 @@
+"""Inventory tables (they arrive with the inventory issue)."""

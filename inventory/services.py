@@ -1,0 +1,1 @@
+"""Every write of this app: <entity>_<verb>(*, ..., actor), atomic, locked, audited."""

@@ -1,0 +1,1 @@
+"""Celery tasks of this app: take ids, call one service, idempotent."""

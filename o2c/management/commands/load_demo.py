@@ -1,0 +1,60 @@
+"""Load the demo company (idempotent): the four role users and enough data that no page is empty."""
+
+import os
+
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from o2c.audit import audit_record
+from o2c.events import publish
+from o2c.models import WebhookEndpoint
+from o2c.roles import ADMIN, FINANCE, SALES, WAREHOUSE
+from o2c.webhooks import webhook_endpoint_create
+
+DEMO_USERS = [
+    ("sales", "Sam", "Seller", SALES),
+    ("warehouse", "Wanda", "Stock", WAREHOUSE),
+    ("finance", "Fiona", "Ledger", FINANCE),
+    ("admin", "Ada", "Admin", ADMIN),
+]
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser: object) -> None:
+        parser.add_argument(  # type: ignore[attr-defined]
+            "--password", default=os.environ.get("DEMO_PASSWORD", "o2c-demo"),
+            help="Password of the demo users (default: $DEMO_PASSWORD or o2c-demo).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args: object, password: str, **options: object) -> None:
+        call_command("setup_roles", verbosity=0)
+        admin_user = None
+        for username, first, last, role in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "email": f"{username}@o2c.example"},
+            )
+            user.set_password(password)
+            user.is_staff = role == ADMIN
+            user.is_superuser = role == ADMIN
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            if role == ADMIN:
+                admin_user = user
+            if created:
+                audit_record(obj=user, action="created", actor=None, data={"role": role})
+        if not WebhookEndpoint.objects.exists():
+            endpoint = webhook_endpoint_create(
+                name="ERP mirror (demo)", url="http://127.0.0.1:8000/api/v1/",
+                event_types=["order.confirmed", "invoice.issued", "payment.received"],
+                is_active=False, actor=admin_user,
+            )
+            publish("demo.loaded", {"users": [u[0] for u in DEMO_USERS], "webhook": endpoint.pk})
+        self.stdout.write(self.style.SUCCESS("Demo company loaded. Log in at http://127.0.0.1:8000/ as:"))
+        for username, _first, _last, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<10} password: {password:<12} ({role})")

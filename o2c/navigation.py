@@ -1,0 +1,76 @@
+"""The left navigation: sections and links, each shown to the roles that work there.
+
+This is wiring (it names every app's pages); the kernel modules do not import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from .roles import ADMIN, FINANCE, SALES, WAREHOUSE
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    icon: str = "circle"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    roles: frozenset[str]
+    links: tuple[Link, ...] = field(default_factory=tuple)
+
+
+EVERYONE = frozenset({SALES, WAREHOUSE, FINANCE, ADMIN})
+
+NAVIGATION: tuple[Section, ...] = (
+    Section("Overview", EVERYONE, (Link("Home", "home", "house"),)),
+    Section("Sales", frozenset({SALES}), (Link("Sales desk", "orders:home", "cart"),)),
+    Section("Warehouse", frozenset({WAREHOUSE}), (
+        Link("Inventory", "inventory:home", "box-seam"),
+        Link("Fulfillment", "fulfillment:home", "truck"),
+    )),
+    Section("Finance", frozenset({FINANCE}), (
+        Link("Billing", "billing:home", "receipt"),
+        Link("Receivables", "receivables:home", "cash-coin"),
+        Link("Audit log", "audit-log", "journal-text"),
+    )),
+    Section("Administration", frozenset({ADMIN}), (
+        Link("Webhooks", "webhook-list", "broadcast"),
+        Link("Outbox events", "event-list", "send"),
+        Link("Audit log", "audit-log", "journal-text"),
+        Link("API docs", "api-docs", "braces"),
+        Link("Django admin", "admin:index", "gear"),
+    )),
+)
+
+
+def sections_for(user: object) -> list[dict[str, object]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    is_admin = bool(getattr(user, "is_superuser", False))
+    roles = set(user.groups.values_list("name", flat=True))  # type: ignore[attr-defined]
+    visible = []
+    for section in NAVIGATION:
+        if not (is_admin or roles & section.roles):
+            continue
+        links = []
+        for link in section.links:
+            try:
+                links.append({"label": link.label, "url": reverse(link.url_name), "icon": link.icon})
+            except NoReverseMatch:
+                continue
+        visible.append({"title": section.title, "links": links})
+    return visible
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Template context processor: `nav_sections` for base.html (one query, only when used)."""
+    user = getattr(request, "user", None)
+    return {"nav_sections": lambda: sections_for(user)}

@@ -1,0 +1,57 @@
+"""The roles (Django groups) and what each may do, as permission patterns.
+
+Patterns are ``app_label.codename`` with shell wildcards, so a stage app's new models get the
+right permissions the next time `manage.py setup_roles` runs (make run and the tests run it).
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from django.contrib.auth.models import Group, Permission
+
+SALES, WAREHOUSE, FINANCE, ADMIN = "Sales", "Warehouse", "Finance", "Admin"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SALES: [
+        "orders.*",
+        "inventory.view_*",
+        "fulfillment.view_*",
+        "billing.view_*",
+        "receivables.view_*",
+    ],
+    WAREHOUSE: [
+        "inventory.*",
+        "fulfillment.*",
+        "orders.view_*",
+    ],
+    FINANCE: [
+        "billing.*",
+        "receivables.*",
+        "orders.view_*",
+        "orders.change_customer",
+        "fulfillment.view_*",
+        "inventory.view_*",
+        "o2c.view_auditevent",
+    ],
+    ADMIN: ["*"],
+}
+
+
+def permissions_for(patterns: list[str]) -> list[Permission]:
+    perms = Permission.objects.select_related("content_type")
+    return [
+        p for p in perms
+        if any(fnmatchcase(f"{p.content_type.app_label}.{p.codename}", pattern) for pattern in patterns)
+    ]
+
+
+def setup_roles() -> dict[str, int]:
+    """Create the groups and set their permissions exactly (idempotent). Returns counts."""
+    counts = {}
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = permissions_for(patterns)
+        group.permissions.set(perms)
+        counts[role] = len(perms)
+    return counts

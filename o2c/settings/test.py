@@ -1,0 +1,14 @@
+"""The test suite: the same engines as production (PostgreSQL, Redis), never eager Celery."""
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+O2C_WEBHOOK_TIMEOUT = 2.0
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,1 @@
+"""Customers, quotes and sales orders, pricing and the credit check."""

@@ -1,0 +1,1 @@
+"""Sales desk tables (they arrive with the sales desk issue)."""

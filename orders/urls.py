@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+]

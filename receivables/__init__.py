@@ -1,0 +1,1 @@
+"""Payments and allocation, bank statements, aging, reminders, disputes and credit holds."""

@@ -1,0 +1,1 @@
+"""Receivables tables (they arrive with the receivables issue)."""
