@@ -25,6 +25,7 @@ run: install
 	  exec honcho start -f Procfile'
 
 test: install system-deps
+	$(BIN)/ruff check .
 	$(EMBEDDED) $(BIN)/pytest $(ARGS)
 
 install: $(VENV)/.installed node_modules/.installed

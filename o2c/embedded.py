@@ -65,8 +65,8 @@ def start_postgres(started: Started) -> str:
     already_running = before is not None and before.is_running()
     server = get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
-    host = quote(str(info.socket_dir), safe="")
-    admin_url = f"postgres://postgres@{host}/postgres"
+    socket_dir = quote(str(info.socket_dir), safe="/")
+    admin_url = f"postgres://postgres@/postgres?host={socket_dir}"
     _configure(server)
     if not already_running:
         started.pgdata = pgdata
@@ -75,10 +75,10 @@ def start_postgres(started: Started) -> str:
     else:
         _log(f"PostgreSQL already running (data {pgdata}); reusing it")
     _ensure_database(admin_url)
-    return f"postgres://postgres@{host}/{DB_NAME}"
+    return f"postgres://postgres@/{DB_NAME}?host={socket_dir}"
 
 
-def _configure(server) -> None:  # noqa: ANN001
+def _configure(server) -> None:
     current = server.psql("SHOW synchronous_commit;")
     if "off" in current:
         return
@@ -95,7 +95,7 @@ def _ensure_database(admin_url: str) -> None:
 
     for _attempt in range(50):
         try:
-            conn = psycopg2.connect(admin_url.replace("postgres://", "postgresql://"))
+            conn = psycopg2.connect(admin_url.replace("postgres://", "postgresql://", 1))
             break
         except psycopg2.OperationalError:
             time.sleep(0.2)

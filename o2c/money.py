@@ -37,18 +37,18 @@ def quantize_quantity(value: object) -> Decimal:
     return to_decimal(value).quantize(QTY_STEP, rounding=ROUND_HALF_UP)
 
 
-def MoneyField(**kwargs: object) -> models.DecimalField:  # noqa: N802 - reads like a field class
+def MoneyField(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(**MONEY_DIGITS, **kwargs)
 
 
-def QuantityField(**kwargs: object) -> models.DecimalField:  # noqa: N802
+def QuantityField(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(**QUANTITY_DIGITS, **kwargs)
 
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
 
 
-def CurrencyField(**kwargs: object) -> models.CharField:  # noqa: N802
+def CurrencyField(**kwargs: object) -> models.CharField:
     kwargs.setdefault("default", default_currency)
     return models.CharField(max_length=3, validators=[currency_validator], **kwargs)
 

@@ -13,7 +13,7 @@ from .models import IdempotencyRecord
 
 
 @shared_task(name="o2c.events_dispatch", bind=True, max_retries=8, acks_late=True)
-def events_dispatch(self, event_id: str) -> bool:  # noqa: ANN001
+def events_dispatch(self, event_id: str) -> bool:
     done = events.event_dispatch(event_id=event_id)
     if not done:
         raise self.retry(countdown=min(30 * 2**self.request.retries, 3600))

@@ -23,7 +23,7 @@ for module in (kernel_api, inventory.api.urls, orders.api.urls, fulfillment.api.
     module.register(router)
 
 api_patterns = [
-    path("v1/", include(router.urls)),
+    path("v1/", include((router.urls, "api"))),  # names: api:webhook-list, …
     path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
          name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

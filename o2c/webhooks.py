@@ -147,7 +147,7 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> 
         SIGNATURE_HEADER: sign(endpoint.secret, body),
     })
     try:
-        with urllib.request.urlopen(request, timeout=settings.O2C_WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=settings.O2C_WEBHOOK_TIMEOUT) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"

@@ -12,3 +12,6 @@ STORAGES = {
 }
 O2C_WEBHOOK_TIMEOUT = 2.0
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The browser tests get the static files straight from their sources (no collectstatic step).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

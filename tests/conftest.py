@@ -1,0 +1,94 @@
+"""Shared fixtures: role users, an API client, a local webhook receiver, a real Celery worker."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from o2c.roles import ADMIN, FINANCE, SALES, WAREHOUSE, setup_roles
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database gets the roles once; tests roll back on top of it."""
+    with django_db_blocker.unblock():
+        setup_roles()
+
+
+def make_user(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username, first_name=username.title())
+    if role:
+        if not Group.objects.filter(name=role).exists():  # a transactional test flushed the groups
+            setup_roles()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def sales_user(db) -> User:
+    return make_user("sam", SALES)
+
+
+@pytest.fixture
+def warehouse_user(db) -> User:
+    return make_user("wanda", WAREHOUSE)
+
+
+@pytest.fixture
+def finance_user(db) -> User:
+    return make_user("fiona", FINANCE)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    """A member of the Admin group (not a superuser: the group's permissions must suffice)."""
+    return make_user("ada", ADMIN)
+
+
+@pytest.fixture
+def api(admin_user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+@dataclass
+class Receiver:
+    """A local HTTP server that records what it receives and answers with `status`."""
+
+    url: str
+    status: int = 200
+    requests: list[dict] = field(default_factory=list)
+    received: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[Receiver]:
+    holder: dict[str, Receiver] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            receiver = holder["r"]
+            receiver.requests.append({"headers": dict(self.headers), "body": body, "json": json.loads(body)})
+            self.send_response(receiver.status)
+            self.end_headers()
+            receiver.received.set()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    holder["r"] = Receiver(url=f"http://127.0.0.1:{server.server_port}/hook")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield holder["r"]
+    server.shutdown()
+    server.server_close()
