@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import webhooks
+from .errors import ValidationFailed, form_add_domain_error
 from .models import (
     AuditEvent,
     EventReceipt,
@@ -59,8 +61,26 @@ class OutboxEventAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{len(ids)} pending event(s) queued for dispatch.", messages.SUCCESS)
 
 
+class WebhookEndpointAdminForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "event_types", "is_active"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors:
+            try:
+                webhooks.webhook_endpoint_clean(
+                    name=data.get("name", ""), url=data.get("url", ""), event_types=data.get("event_types") or []
+                )
+            except ValidationFailed as err:
+                form_add_domain_error(self, err)
+        return data
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointAdminForm
     list_display = ["name", "url", "is_active", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "url"]

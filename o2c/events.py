@@ -59,6 +59,7 @@ def event_dispatch(*, event_id: str) -> bool:
     event = (
         OutboxEvent.objects.select_for_update(skip_locked=True)
         .filter(pk=event_id, dispatched_at__isnull=True)
+        .order_by("pk")  # not the model's created_at ordering: the planner would walk that index
         .first()
     )
     if event is None:  # done already, or another worker holds it
@@ -89,9 +90,11 @@ def event_dispatch(*, event_id: str) -> bool:
 
 
 def _create_webhook_deliveries(event: OutboxEvent) -> None:
-    endpoints = WebhookEndpoint.objects.filter(is_active=True).filter(
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).filter(
         Q(event_types=[]) | Q(event_types__contains=[event.type])
-    )
+    ))
+    if not endpoints:
+        return
     now = timezone.now()
     WebhookDelivery.objects.bulk_create(
         [WebhookDelivery(endpoint=e, event=event, next_attempt_at=now) for e in endpoints],

@@ -45,7 +45,8 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def _clean(*, name: str, url: str, event_types: list[str]) -> list[str]:
+def webhook_endpoint_clean(*, name: str, url: str, event_types: list[str]) -> list[str]:
+    """Validate an endpoint's fields; the normalised event types, or ValidationFailed with field errors."""
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = ["Give the endpoint a name."]
@@ -66,7 +67,7 @@ def _clean(*, name: str, url: str, event_types: list[str]) -> list[str]:
 def webhook_endpoint_create(
     *, name: str, url: str, event_types: list[str], is_active: bool = True, actor: AbstractBaseUser | None,
 ) -> WebhookEndpoint:
-    types = _clean(name=name, url=url, event_types=event_types)
+    types = webhook_endpoint_clean(name=name, url=url, event_types=event_types)
     endpoint = WebhookEndpoint.objects.create(name=name.strip(), url=url, event_types=types, is_active=is_active)
     audit_record(obj=endpoint, action="created", actor=actor, data={"url": url, "event_types": types})
     return endpoint
@@ -80,7 +81,9 @@ def webhook_endpoint_update(*, endpoint_id: int, actor: AbstractBaseUser | None,
         raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))}.", details={"fields": sorted(unknown)})
     before = field_values(endpoint, EDITABLE)
     merged = {**before, **changes}
-    merged["event_types"] = _clean(name=merged["name"], url=merged["url"], event_types=merged["event_types"])
+    merged["event_types"] = webhook_endpoint_clean(
+        name=merged["name"], url=merged["url"], event_types=merged["event_types"]
+    )
     merged["name"] = merged["name"].strip()
     for field, value in merged.items():
         setattr(endpoint, field, value)
@@ -162,6 +165,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("endpoint", "event")
         .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("pk")
         .first()
     )
     if delivery is None:

@@ -82,3 +82,22 @@ def test_token_from_the_management_command_authenticates(sales_user) -> None:
 def test_list_endpoints_are_paginated(api: APIClient) -> None:
     body = api.get("/api/v1/events/").json()
     assert set(body) == {"count", "next", "previous", "results"}
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_bad_endpoint_with_a_form_error(admin_user) -> None:
+    from django.test import Client
+
+    admin_user.is_staff = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    form = {"name": "X", "url": "https://x.example", "event_types": "nodot", "is_active": "on"}
+    response = client.post("/admin/o2c/webhookendpoint/add/", form)
+    assert response.status_code == 200
+    assert "Not an event type: nodot" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+    response = client.post("/admin/o2c/webhookendpoint/add/", {**form, "event_types": "invoice.issued"})
+    assert response.status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    assert [e.action for e in timeline(endpoint)] == ["created"]

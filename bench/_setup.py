@@ -1,0 +1,17 @@
+"""Shared set-up for benchmarks: Django on its own database (o2c_bench), migrated, kept."""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2c.settings.dev")
+
+
+def setup_bench_db() -> None:
+    import django
+    from django.db import connection
+
+    django.setup()
+    connection.settings_dict["TEST"]["NAME"] = "o2c_bench"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
