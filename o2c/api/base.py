@@ -1,6 +1,6 @@
 """Base classes for every API view in the project: idempotent POSTs, one error shape."""
 
-from rest_framework import generics, mixins, viewsets
+from rest_framework import viewsets
 
 from .idempotency import IdempotentMixin
 
@@ -10,15 +10,8 @@ class O2CGenericViewSet(IdempotentMixin, viewsets.GenericViewSet):
 
 
 class O2CReadOnlyViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    """Reads, plus POST actions (`@action`) that call services."""
 
 
-class O2CCreateListRetrieveViewSet(
-    IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    pass
-
-
-class O2CAPIView(IdempotentMixin, generics.GenericAPIView):
+class O2CModelViewSet(IdempotentMixin, viewsets.ModelViewSet):
     pass

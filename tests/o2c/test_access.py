@@ -73,3 +73,17 @@ def test_roles_reach_their_pages_only(role_fixture: str, allowed: list[str], for
         assert client.get(path).status_code == 200, path
     for path in forbidden:
         assert client.get(path).status_code == 403, path
+
+
+@pytest.mark.django_db
+def test_password_change_and_logout(sales_user: User) -> None:
+    client = Client()
+    assert client.login(username="sam", password="pw-sam")
+    bad = client.post("/accounts/password/", {"old_password": "wrong", "new_password1": "x", "new_password2": "y"})
+    assert bad.status_code == 200 and "incorrectly" in bad.content.decode()
+    done = client.post("/accounts/password/", {"old_password": "pw-sam", "new_password1": "Blue-Tiger-2026",
+                                                "new_password2": "Blue-Tiger-2026"})
+    assert done.status_code == 302 and done["Location"] == "/accounts/password/done/"
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+    assert Client().login(username="sam", password="Blue-Tiger-2026")
