@@ -1,1 +1,214 @@
-"""Every non-trivial read of this app."""
+"""Inventory reads: availability, available-to-promise, promise dates, reorder candidates, lists."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .enums import ReceiptStatus, ReplenishmentStatus
+from .models import (
+    ExpectedReceipt,
+    Product,
+    ReorderRule,
+    ReplenishmentRequest,
+    StockLevel,
+    StockMove,
+    StockReservation,
+    Warehouse,
+)
+
+ZERO = Decimal("0")
+QTY = DecimalField(max_digits=14, decimal_places=3)
+
+
+@dataclass(frozen=True)
+class Availability:
+    warehouse: str
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    incoming: Decimal
+    backordered: Decimal
+
+
+def _sum(qs: QuerySet, expression: F | ExpressionWrapper | str) -> Decimal:
+    return qs.aggregate(total=Coalesce(Sum(expression), Value(ZERO), output_field=QTY))["total"]
+
+
+def _open_receipts(product: Product, warehouse: Warehouse | None) -> QuerySet[ExpectedReceipt]:
+    qs = ExpectedReceipt.objects.filter(product=product, status=ReceiptStatus.OPEN)
+    return qs.filter(warehouse=warehouse) if warehouse else qs
+
+
+def _backorders(product: Product, warehouse: Warehouse | None) -> Decimal:
+    qs = StockReservation.objects.filter(product=product)
+    if warehouse:
+        qs = qs.filter(warehouse=warehouse)
+    return _sum(qs, F("quantity_requested") - F("quantity_reserved"))
+
+
+def availability(product: Product) -> list[Availability]:
+    """Per active warehouse and a final "total" row: on hand, reserved, available, incoming, backordered."""
+    warehouses = list(Warehouse.objects.filter(is_active=True))
+    levels = {lv.warehouse_id: lv for lv in StockLevel.objects.filter(product=product)}
+    incoming = dict(
+        _open_receipts(product, None).values("warehouse").annotate(q=Sum(F("quantity") - F("received_quantity")))
+        .values_list("warehouse", "q")
+    )
+    backorders = dict(
+        StockReservation.objects.filter(product=product).values("warehouse")
+        .annotate(q=Sum(F("quantity_requested") - F("quantity_reserved"))).values_list("warehouse", "q")
+    )
+    rows = []
+    for wh in warehouses:
+        level = levels.get(wh.pk)
+        on_hand, reserved = (level.on_hand, level.reserved) if level else (ZERO, ZERO)
+        rows.append(Availability(wh.code, on_hand, reserved, on_hand - reserved, incoming.get(wh.pk) or ZERO,
+                                 backorders.get(wh.pk) or ZERO))
+    rows.append(Availability("total", *(sum((getattr(r, f) for r in rows), ZERO) for f in
+                                        ("on_hand", "reserved", "available", "incoming", "backordered"))))
+    return rows
+
+
+def available_now(product: Product, warehouse: Warehouse) -> Decimal:
+    level = StockLevel.objects.filter(product=product, warehouse=warehouse).first()
+    return level.available if level else ZERO
+
+
+def atp(*, product: Product, warehouse: Warehouse, on: datetime.date) -> Decimal:
+    """Available to promise on a date: available now + receipts expected by then − backorders ahead."""
+    incoming = _sum(_open_receipts(product, warehouse).filter(expected_date__lte=on),
+                    F("quantity") - F("received_quantity"))
+    return available_now(product, warehouse) + incoming - _backorders(product, warehouse)
+
+
+def next_working_day(day: datetime.date, working_days: list[int]) -> datetime.date:
+    if not working_days:
+        return day
+    while day.weekday() not in working_days:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def add_working_days(day: datetime.date, count: int, working_days: list[int]) -> datetime.date:
+    day = next_working_day(day, working_days)
+    for _ in range(count):
+        day = next_working_day(day + datetime.timedelta(days=1), working_days)
+    return day
+
+
+def promise_date(
+    *, product: Product, qty: Decimal, warehouse: Warehouse, today: datetime.date | None = None,
+) -> datetime.date:
+    """When `qty` can leave `warehouse`: today if available (after earlier backorders), else the date
+    of the expected receipt that covers it, else today + the product's lead time — all on the
+    warehouse's working days."""
+    today = today or timezone.localdate()
+    days = warehouse.working_days
+    cumulative = available_now(product, warehouse) - _backorders(product, warehouse)
+    if cumulative >= qty:
+        return next_working_day(today, days)
+    for receipt in _open_receipts(product, warehouse).order_by("expected_date", "id"):
+        cumulative += receipt.open_quantity
+        if cumulative >= qty:
+            return next_working_day(max(receipt.expected_date, today), days)
+    return add_working_days(today, product.lead_time_days, days)
+
+
+@dataclass(frozen=True)
+class ReorderCandidate:
+    product_id: int
+    warehouse_id: int
+    reorder_point: Decimal
+    reorder_quantity: Decimal
+    projected: Decimal
+
+
+def reorder_candidates() -> list[ReorderCandidate]:
+    """Active rules whose available + incoming is below the reorder point and that have no open request."""
+    level = StockLevel.objects.filter(product=OuterRef("product"), warehouse=OuterRef("warehouse"))
+    incoming = (
+        ExpectedReceipt.objects.filter(product=OuterRef("product"), warehouse=OuterRef("warehouse"),
+                                       status=ReceiptStatus.OPEN)
+        .values("product").annotate(q=Sum(F("quantity") - F("received_quantity"))).values("q")
+    )
+    open_request = ReplenishmentRequest.objects.filter(
+        product=OuterRef("product"), warehouse=OuterRef("warehouse"), status=ReplenishmentStatus.OPEN
+    )
+    rules = (
+        ReorderRule.objects.filter(is_active=True, product__is_active=True, warehouse__is_active=True)
+        .annotate(
+            available=Coalesce(Subquery(level.values("on_hand")[:1]) - Subquery(level.values("reserved")[:1]),
+                               Value(ZERO), output_field=QTY),
+            incoming=Coalesce(Subquery(incoming), Value(ZERO), output_field=QTY),
+        )
+        .annotate(projected=ExpressionWrapper(F("available") + F("incoming"), output_field=QTY))
+        .filter(projected__lt=F("reorder_point"))
+        .exclude(Exists(open_request))
+        .order_by("product_id", "warehouse_id")
+    )
+    return [ReorderCandidate(r.product_id, r.warehouse_id, r.reorder_point, r.reorder_quantity, r.projected)
+            for r in rules]
+
+
+def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Product]:
+    """Products with their stock levels (one extra query for all of them, whatever the page size)."""
+    qs = Product.objects.prefetch_related(
+        Prefetch("stock_levels", queryset=StockLevel.objects.order_by("warehouse_id"))
+    )
+    if search:
+        qs = qs.filter(Q(sku__icontains=search) | Q(name__icontains=search))
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs
+
+
+def moves_for(product: Product) -> QuerySet[StockMove]:
+    return StockMove.objects.filter(product=product).select_related("warehouse", "actor")
+
+
+def ledger_mismatches() -> list[dict]:
+    """Stock levels whose on_hand differs from the sum of their moves, or whose reserved differs from
+    the sum of their reservations (including rows with moves but no level)."""
+    from django.db import connection
+
+    sql = """
+    WITH moves AS (
+        SELECT product_id, warehouse_id, SUM(quantity) AS total FROM inventory_stockmove
+        GROUP BY product_id, warehouse_id
+    ), holds AS (
+        SELECT product_id, warehouse_id, SUM(quantity_reserved) AS total FROM inventory_stockreservation
+        GROUP BY product_id, warehouse_id
+    )
+    SELECT COALESCE(l.product_id, m.product_id), COALESCE(l.warehouse_id, m.warehouse_id),
+           COALESCE(l.on_hand, 0), COALESCE(m.total, 0), COALESCE(l.reserved, 0), COALESCE(h.total, 0)
+    FROM inventory_stocklevel l
+    FULL OUTER JOIN moves m ON m.product_id = l.product_id AND m.warehouse_id = l.warehouse_id
+    LEFT JOIN holds h ON h.product_id = COALESCE(l.product_id, m.product_id)
+                     AND h.warehouse_id = COALESCE(l.warehouse_id, m.warehouse_id)
+    WHERE COALESCE(l.on_hand, 0) <> COALESCE(m.total, 0) OR COALESCE(l.reserved, 0) <> COALESCE(h.total, 0)
+    ORDER BY 1, 2
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [
+            {"product": p, "warehouse": w, "on_hand": oh, "sum_of_moves": sm, "reserved": r, "sum_of_reservations": sr}
+            for p, w, oh, sm, r, sr in cursor.fetchall()
+        ]

@@ -1,0 +1,337 @@
+"""Stock levels and the ledger: receive, adjust, scrap, transfer, reserve, release, issue, return.
+
+Rules: quantities are positive Decimals with at most 3 places; stock rows are locked with
+SELECT … FOR UPDATE in (product id, warehouse id) order before any check, so a check and the
+write it guards see the same row (no check-then-act); every change of on_hand writes a StockMove
+with the resulting balance. The CHECK constraints on StockLevel are the last line, never the
+first: a shortage is a clear 409 before the database would refuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from o2c.errors import Conflict, ValidationFailed
+from o2c.events import publish
+
+from ..enums import MoveKind
+from ..models import Product, StockLevel, StockMove, StockReservation, Warehouse
+
+MAX_QUANTITY = Decimal("100000000000")
+
+
+@dataclass(frozen=True)
+class DemandLine:
+    """What a reservation is for: a source line (e.g. an order line) wanting a product."""
+
+    source_key: str
+    product_id: int
+    reference: str = ""
+
+    @classmethod
+    def for_instance(cls, line: models.Model, *, reference: str = "") -> DemandLine:
+        return cls(f"{line._meta.label_lower}:{line.pk}", line.product_id, reference)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ReservationRequest:
+    line: DemandLine
+    warehouse: Warehouse
+    quantity: Decimal
+
+
+def clean_quantity(value: Any, field: str = "quantity", *, allow_negative: bool = False) -> Decimal:
+    try:
+        qty = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationFailed(f"{value!r} is not a quantity.", details={field: ["Enter a number."]}) from None
+    if isinstance(value, float):
+        raise ValidationFailed("Quantities are decimals, not floats.", details={field: ["Enter a decimal number."]})
+    if not qty.is_finite() or qty == 0 or (qty < 0 and not allow_negative):
+        sign = "non-zero" if allow_negative else "greater than zero"
+        raise ValidationFailed(f"The quantity must be {sign}.", details={field: [f"Must be {sign}."]})
+    if qty.as_tuple().exponent < -3 or abs(qty) >= MAX_QUANTITY:  # type: ignore[operator]
+        raise ValidationFailed("At most 3 decimal places.", details={field: ["At most 3 decimal places."]})
+    return qty
+
+
+def _require_active(product: Product, warehouse: Warehouse) -> None:
+    if not warehouse.is_active:
+        raise ValidationFailed(f"Warehouse {warehouse.code} is closed.", details={"warehouse": ["Closed."]})
+    if not product.is_active:
+        raise ValidationFailed(f"{product.sku} is inactive.", details={"product": ["Inactive product."]})
+
+
+def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    """Create missing rows, then lock every (product id, warehouse id) row in one fixed order."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return {}
+    StockLevel.objects.bulk_create(
+        [StockLevel(product_id=p, warehouse_id=w) for p, w in wanted], ignore_conflicts=True
+    )
+    match = Q()
+    for product_id, warehouse_id in wanted:
+        match |= Q(product_id=product_id, warehouse_id=warehouse_id)
+    rows = StockLevel.objects.select_for_update().filter(match).order_by("product_id", "warehouse_id")
+    return {(row.product_id, row.warehouse_id): row for row in rows}
+
+
+def _post(
+    level: StockLevel, *, kind: MoveKind, quantity: Decimal, actor: AbstractBaseUser | None,
+    reason: str = "", reference: str = "", source_key: str = "",
+) -> StockMove:
+    level.on_hand += quantity
+    return StockMove(
+        product_id=level.product_id, warehouse_id=level.warehouse_id, kind=kind, quantity=quantity,
+        balance_after=level.on_hand, reason=reason[:200], reference=reference[:100], source_key=source_key[:100],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def _update_levels(levels: Iterable[StockLevel], fields: Sequence[str]) -> None:
+    now = timezone.now()
+    rows = list(levels)
+    for row in rows:
+        row.updated_at = now
+    StockLevel.objects.bulk_update(rows, [*fields, "updated_at"])
+
+
+def _save(levels: Iterable[StockLevel], moves: Sequence[StockMove] = ()) -> list[StockMove]:
+    _update_levels(levels, ["on_hand", "reserved"])
+    return StockMove.objects.bulk_create(moves)
+
+
+def _shortage(level: StockLevel, wanted: Decimal, what: str) -> Conflict:
+    return Conflict(
+        f"Only {level.available.normalize():f} available of product {level.product_id} in warehouse "
+        f"{level.warehouse_id}; {what} needs {wanted.normalize():f}.",
+        code="insufficient_stock",
+        details={"available": level.available, "on_hand": level.on_hand, "reserved": level.reserved,
+                 "requested": wanted},
+    )
+
+
+@transaction.atomic
+def stock_receive(
+    *, product: Product, warehouse: Warehouse, quantity: Any, actor: AbstractBaseUser | None,
+    reference: str = "", source_key: str = "",
+) -> StockMove:
+    qty = clean_quantity(quantity)
+    _require_active(product, warehouse)
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    move = _post(level, kind=MoveKind.RECEIPT, quantity=qty, actor=actor, reference=reference, source_key=source_key)
+    [move] = _save([level], [move])
+    publish("stock.received", {"product": product.pk, "sku": product.sku, "warehouse": warehouse.code,
+                               "quantity": qty, "on_hand": level.on_hand, "move": move.pk, "reference": reference})
+    return move
+
+
+def _remove(
+    *, product: Product, warehouse: Warehouse, quantity: Decimal, kind: MoveKind, reason: str,
+    actor: AbstractBaseUser | None, reference: str = "",
+) -> StockMove:
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    if quantity > level.on_hand:
+        raise ValidationFailed(
+            f"{warehouse.code} holds {level.on_hand.normalize():f} of {product.sku}: removing "
+            f"{quantity.normalize():f} would leave less than zero.",
+            code="below_zero", details={"quantity": [f"At most {level.on_hand.normalize():f}."]},
+        )
+    if quantity > level.available:
+        raise Conflict(
+            f"{level.reserved.normalize():f} of {product.sku} in {warehouse.code} are reserved for orders; "
+            f"at most {level.available.normalize():f} can be removed.",
+            code="reserved_stock", details={"quantity": [f"At most {level.available.normalize():f}."]},
+        )
+    move = _post(level, kind=kind, quantity=-quantity, actor=actor, reason=reason, reference=reference)
+    return _save([level], [move])[0]
+
+
+def _clean_reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise ValidationFailed("Say why the stock changes.", details={"reason": ["A reason is required."]})
+    return reason.strip()
+
+
+@transaction.atomic
+def stock_adjust(
+    *, product: Product, warehouse: Warehouse, quantity: Any, reason: str, actor: AbstractBaseUser | None,
+) -> StockMove:
+    """Correct on_hand by a signed quantity (a count found more or less than the books)."""
+    qty = clean_quantity(quantity, allow_negative=True)
+    why = _clean_reason(reason)
+    if qty < 0:
+        return _remove(product=product, warehouse=warehouse, quantity=-qty, kind=MoveKind.ADJUSTMENT,
+                       reason=why, actor=actor)
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    return _save([level], [_post(level, kind=MoveKind.ADJUSTMENT, quantity=qty, actor=actor, reason=why)])[0]
+
+
+@transaction.atomic
+def stock_scrap(
+    *, product: Product, warehouse: Warehouse, quantity: Any, reason: str, actor: AbstractBaseUser | None,
+) -> StockMove:
+    return _remove(product=product, warehouse=warehouse, quantity=clean_quantity(quantity),
+                   kind=MoveKind.SCRAP, reason=_clean_reason(reason), actor=actor)
+
+
+@transaction.atomic
+def stock_transfer(
+    *, product: Product, from_warehouse: Warehouse, to_warehouse: Warehouse, quantity: Any,
+    actor: AbstractBaseUser | None, reference: str = "",
+) -> tuple[StockMove, StockMove]:
+    qty = clean_quantity(quantity)
+    if from_warehouse.pk == to_warehouse.pk:
+        raise ValidationFailed("A transfer goes to another warehouse.",
+                               details={"to_warehouse": ["Choose a different warehouse."]})
+    _require_active(product, to_warehouse)
+    levels = lock_levels([(product.pk, from_warehouse.pk), (product.pk, to_warehouse.pk)])
+    source, target = levels[(product.pk, from_warehouse.pk)], levels[(product.pk, to_warehouse.pk)]
+    if qty > source.available:
+        raise _shortage(source, qty, f"the transfer to {to_warehouse.code}")
+    ref = reference or f"{from_warehouse.code}→{to_warehouse.code}"
+    out = _post(source, kind=MoveKind.TRANSFER_OUT, quantity=-qty, actor=actor, reference=ref)
+    into = _post(target, kind=MoveKind.TRANSFER_IN, quantity=qty, actor=actor, reference=ref)
+    out, into = _save([source, target], [out, into])
+    return out, into
+
+
+@transaction.atomic
+def stock_reserve_many(
+    *, requests: Sequence[ReservationRequest], actor: AbstractBaseUser | None = None,
+) -> list[Decimal]:
+    """Reserve for many lines at once (an order's confirmation): a fixed number of queries.
+
+    Each request adds to its line's demand; what is available now is reserved, the rest stays
+    requested (a backorder). Returns the quantity newly reserved per request, in order.
+    """
+    cleaned = [(r, clean_quantity(r.quantity)) for r in requests]
+    levels = lock_levels((r.line.product_id, r.warehouse.pk) for r, _ in cleaned)
+    keys = {(r.line.source_key, r.warehouse.pk) for r, _ in cleaned}
+    match = Q()
+    for source_key, warehouse_id in keys:
+        match |= Q(source_key=source_key, warehouse_id=warehouse_id)
+    existing = {
+        (res.source_key, res.warehouse_id): res
+        for res in StockReservation.objects.select_for_update().filter(match)
+    } if keys else {}
+    granted: list[Decimal] = []
+    for request, qty in cleaned:
+        level = levels[(request.line.product_id, request.warehouse.pk)]
+        key = (request.line.source_key, request.warehouse.pk)
+        reservation = existing.get(key)
+        if reservation is None:
+            reservation = existing[key] = StockReservation(
+                product_id=request.line.product_id, warehouse_id=request.warehouse.pk,
+                source_key=request.line.source_key, reference=request.line.reference[:100],
+                quantity_requested=Decimal(0), quantity_reserved=Decimal(0),
+            )
+        elif reservation.product_id != request.line.product_id:
+            raise ValidationFailed("A source line reserves one product.", details={"product": ["Mismatch."]})
+        grant = max(min(qty, level.available), Decimal(0))
+        level.reserved += grant
+        reservation.quantity_requested += qty
+        reservation.quantity_reserved += grant
+        granted.append(grant)
+    _update_levels(levels.values(), ["reserved"])
+    StockReservation.objects.bulk_create(
+        list(existing.values()), update_conflicts=True, unique_fields=["source_key", "warehouse"],
+        update_fields=["quantity_requested", "quantity_reserved", "updated_at"],
+    )
+    return granted
+
+
+def stock_reserve(
+    *, order_line: DemandLine, warehouse: Warehouse, qty: Any, actor: AbstractBaseUser | None = None,
+) -> Decimal:
+    """Reserve `qty` for one line; returns what was reserved now (may be partial, or zero)."""
+    return stock_reserve_many(requests=[ReservationRequest(order_line, warehouse, qty)], actor=actor)[0]
+
+
+def _reservation_for_update(line: DemandLine, warehouse: Warehouse) -> tuple[StockLevel, StockReservation]:
+    level = lock_levels([(line.product_id, warehouse.pk)])[(line.product_id, warehouse.pk)]
+    reservation = (
+        StockReservation.objects.select_for_update()
+        .filter(source_key=line.source_key, warehouse=warehouse).first()
+    )
+    if reservation is None:
+        raise Conflict(f"Nothing is reserved for {line.reference or line.source_key} in {warehouse.code}.",
+                       code="no_reservation")
+    return level, reservation
+
+
+@transaction.atomic
+def stock_release(
+    *, order_line: DemandLine, warehouse: Warehouse, qty: Any = None, actor: AbstractBaseUser | None = None,
+) -> Decimal:
+    """Give back demand (a cancelled or reduced line): the backorder first, then reserved stock.
+
+    `qty=None` releases the whole line. Returns the reserved quantity given back to available.
+    """
+    level, reservation = _reservation_for_update(order_line, warehouse)
+    amount = reservation.quantity_requested if qty is None else clean_quantity(qty)
+    if amount > reservation.quantity_requested:
+        raise ValidationFailed(
+            f"Only {reservation.quantity_requested.normalize():f} are requested for this line.",
+            details={"quantity": ["More than the line asks for."]},
+        )
+    from_backorder = min(amount, reservation.backordered)
+    freed = amount - from_backorder
+    reservation.quantity_requested -= amount
+    reservation.quantity_reserved -= freed
+    level.reserved -= freed
+    _update_levels([level], ["reserved"])
+    if reservation.quantity_requested == 0:
+        reservation.delete()
+    else:
+        reservation.save(update_fields=["quantity_requested", "quantity_reserved", "updated_at"])
+    return freed
+
+
+@transaction.atomic
+def stock_issue(
+    *, order_line: DemandLine, warehouse: Warehouse, qty: Any, actor: AbstractBaseUser | None,
+    reference: str = "",
+) -> StockMove:
+    """Stock leaves on a shipment: on_hand and reserved go down together."""
+    amount = clean_quantity(qty)
+    level, reservation = _reservation_for_update(order_line, warehouse)
+    if amount > reservation.quantity_reserved:
+        raise Conflict(
+            f"Only {reservation.quantity_reserved.normalize():f} are reserved for "
+            f"{order_line.reference or order_line.source_key}; cannot ship {amount.normalize():f}.",
+            code="not_reserved", details={"quantity": ["More than reserved."]},
+        )
+    reservation.quantity_reserved -= amount
+    reservation.quantity_requested -= amount
+    level.reserved -= amount
+    move = _post(level, kind=MoveKind.SHIPMENT, quantity=-amount, actor=actor,
+                 reference=reference or order_line.reference, source_key=order_line.source_key)
+    [move] = _save([level], [move])
+    if reservation.quantity_requested == 0:
+        reservation.delete()
+    else:
+        reservation.save(update_fields=["quantity_requested", "quantity_reserved", "updated_at"])
+    return move
+
+
+@transaction.atomic
+def stock_return(
+    *, product: Product, warehouse: Warehouse, quantity: Any, actor: AbstractBaseUser | None,
+    reference: str = "", source_key: str = "", reason: str = "",
+) -> StockMove:
+    """Goods come back (a customer return) into the warehouse's stock."""
+    qty = clean_quantity(quantity)
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    move = _post(level, kind=MoveKind.RETURN, quantity=qty, actor=actor, reason=reason, reference=reference,
+                 source_key=source_key)
+    return _save([level], [move])[0]
