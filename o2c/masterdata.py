@@ -18,7 +18,9 @@ M = TypeVar("M", bound=models.Model)
 def _check_fields(data: dict[str, Any], allowed: Iterable[str]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationFailed(f"Unknown field(s): {', '.join(unknown)}.", details={f: ["Unknown field."] for f in unknown})
+        raise ValidationFailed(
+            f"Unknown field(s): {', '.join(unknown)}.", details={f: ["Unknown field."] for f in unknown}
+        )
 
 
 def _full_clean(instance: models.Model) -> None:
