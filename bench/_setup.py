@@ -6,6 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2c.settings.dev")
+os.environ.setdefault("DEBUG", "False")  # no query log: measure what production runs
 
 
 def setup_bench_db() -> None:

@@ -15,9 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import models, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db import connection, models, transaction
 
 from o2c.errors import Conflict, ValidationFailed
 from o2c.events import publish
@@ -70,19 +68,58 @@ def _require_active(product: Product, warehouse: Warehouse) -> None:
         raise ValidationFailed(f"{product.sku} is inactive.", details={"product": ["Inactive product."]})
 
 
+_LEVELS = StockLevel._meta.db_table
+_RESERVATIONS = StockReservation._meta.db_table
+_LOCK_LEVELS = f"""
+SELECT * FROM {_LEVELS}
+ WHERE (product_id, warehouse_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))
+ ORDER BY product_id, warehouse_id FOR UPDATE"""
+_CREATE_LEVELS = f"""
+INSERT INTO {_LEVELS} (product_id, warehouse_id, on_hand, reserved, updated_at)
+SELECT p, w, 0, 0, now() FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, w)
+ON CONFLICT (product_id, warehouse_id) DO NOTHING"""
+_UPDATE_LEVELS = f"""
+UPDATE {_LEVELS} AS s SET on_hand = v.on_hand, reserved = v.reserved, updated_at = now()
+  FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[]) AS v(id, on_hand, reserved)
+ WHERE s.id = v.id"""
+_LOCK_RESERVATIONS = f"""
+SELECT * FROM {_RESERVATIONS}
+ WHERE (source_key, warehouse_id) IN (SELECT * FROM unnest(%s::varchar[], %s::bigint[]))
+ ORDER BY source_key, warehouse_id FOR UPDATE"""
+_UPSERT_RESERVATIONS = f"""
+INSERT INTO {_RESERVATIONS} (product_id, warehouse_id, source_key, reference, quantity_requested,
+                            quantity_reserved, created_at, updated_at)
+SELECT p, w, k, r, q, h, now(), now()
+  FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[], %s::numeric[], %s::numeric[])
+       AS v(p, w, k, r, q, h)
+ON CONFLICT (source_key, warehouse_id) DO UPDATE
+   SET quantity_requested = EXCLUDED.quantity_requested, quantity_reserved = EXCLUDED.quantity_reserved,
+       updated_at = now()"""
+
+
 def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    """Create missing rows, then lock every (product id, warehouse id) row in one fixed order."""
+    """Lock every (product id, warehouse id) stock row in one fixed order, creating missing rows.
+
+    One statement when the rows exist (the usual case); missing ones are inserted and locked after.
+    Raw SQL with arrays: the cost does not grow with the ORM's per-row expression building.
+    """
     wanted = sorted(set(pairs))
     if not wanted:
         return {}
-    StockLevel.objects.bulk_create(
-        [StockLevel(product_id=p, warehouse_id=w) for p, w in wanted], ignore_conflicts=True
-    )
-    match = Q()
-    for product_id, warehouse_id in wanted:
-        match |= Q(product_id=product_id, warehouse_id=warehouse_id)
-    rows = StockLevel.objects.select_for_update().filter(match).order_by("product_id", "warehouse_id")
-    return {(row.product_id, row.warehouse_id): row for row in rows}
+    products, warehouses = [p for p, _ in wanted], [w for _, w in wanted]
+    rows = {(r.product_id, r.warehouse_id): r for r in StockLevel.objects.raw(_LOCK_LEVELS, [products, warehouses])}
+    if len(rows) < len(wanted):
+        with connection.cursor() as cursor:
+            cursor.execute(_CREATE_LEVELS, [products, warehouses])
+        rows = {(r.product_id, r.warehouse_id): r
+                for r in StockLevel.objects.raw(_LOCK_LEVELS, [products, warehouses])}
+    return rows
+
+
+def _update_levels(levels: Iterable[StockLevel]) -> None:
+    rows = list(levels)
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_LEVELS, [[r.pk for r in rows], [r.on_hand for r in rows], [r.reserved for r in rows]])
 
 
 def _post(
@@ -97,16 +134,8 @@ def _post(
     )
 
 
-def _update_levels(levels: Iterable[StockLevel], fields: Sequence[str]) -> None:
-    now = timezone.now()
-    rows = list(levels)
-    for row in rows:
-        row.updated_at = now
-    StockLevel.objects.bulk_update(rows, [*fields, "updated_at"])
-
-
 def _save(levels: Iterable[StockLevel], moves: Sequence[StockMove] = ()) -> list[StockMove]:
-    _update_levels(levels, ["on_hand", "reserved"])
+    _update_levels(levels)
     return StockMove.objects.bulk_create(moves)
 
 
@@ -216,14 +245,11 @@ def stock_reserve_many(
     """
     cleaned = [(r, clean_quantity(r.quantity)) for r in requests]
     levels = lock_levels((r.line.product_id, r.warehouse.pk) for r, _ in cleaned)
-    keys = {(r.line.source_key, r.warehouse.pk) for r, _ in cleaned}
-    match = Q()
-    for source_key, warehouse_id in keys:
-        match |= Q(source_key=source_key, warehouse_id=warehouse_id)
+    keys = sorted({(r.line.source_key, r.warehouse.pk) for r, _ in cleaned})
     existing = {
         (res.source_key, res.warehouse_id): res
-        for res in StockReservation.objects.select_for_update().filter(match)
-    } if keys else {}
+        for res in StockReservation.objects.raw(_LOCK_RESERVATIONS, [[k for k, _ in keys], [w for _, w in keys]])
+    }
     granted: list[Decimal] = []
     for request, qty in cleaned:
         level = levels[(request.line.product_id, request.warehouse.pk)]
@@ -242,11 +268,13 @@ def stock_reserve_many(
         reservation.quantity_requested += qty
         reservation.quantity_reserved += grant
         granted.append(grant)
-    _update_levels(levels.values(), ["reserved"])
-    StockReservation.objects.bulk_create(
-        list(existing.values()), update_conflicts=True, unique_fields=["source_key", "warehouse"],
-        update_fields=["quantity_requested", "quantity_reserved", "updated_at"],
-    )
+    _update_levels(levels.values())
+    rows = list(existing.values())
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_RESERVATIONS, [
+            [r.product_id for r in rows], [r.warehouse_id for r in rows], [r.source_key for r in rows],
+            [r.reference for r in rows], [r.quantity_requested for r in rows], [r.quantity_reserved for r in rows],
+        ])
     return granted
 
 
@@ -289,7 +317,7 @@ def stock_release(
     reservation.quantity_requested -= amount
     reservation.quantity_reserved -= freed
     level.reserved -= freed
-    _update_levels([level], ["reserved"])
+    _update_levels([level])
     if reservation.quantity_requested == 0:
         reservation.delete()
     else:
