@@ -1,7 +1,10 @@
 """Products, warehouses, stock levels, the stock ledger, reservations, inbound receipts, replenishment."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -19,6 +22,11 @@ MONDAY_TO_FRIDAY = [0, 1, 2, 3, 4]
 
 def default_working_days() -> list[int]:
     return list(MONDAY_TO_FRIDAY)
+
+
+def validate_working_days(days: list[int]) -> None:
+    if not days or any(d not in range(7) for d in days) or len(set(days)) != len(days):
+        raise ValidationError("Working days are distinct weekdays 0 (Monday) to 6 (Sunday), at least one.")
 
 
 class Product(models.Model):
@@ -53,7 +61,7 @@ class Warehouse(models.Model):
     address = models.TextField(blank=True)
     shipping_capacity_per_day = models.PositiveIntegerField(default=100, help_text="Shipments it can send a day.")
     working_days = ArrayField(
-        models.PositiveSmallIntegerField(), default=default_working_days,
+        models.PositiveSmallIntegerField(), default=default_working_days, validators=[validate_working_days],
         help_text="Weekdays it works, 0 = Monday … 6 = Sunday.",
     )
     is_active = models.BooleanField(default=True)
@@ -189,7 +197,7 @@ class ReorderRule(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reorder_rules")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="reorder_rules")
     reorder_point = QuantityField(validators=[MinValueValidator(0)])
-    reorder_quantity = QuantityField(validators=[MinValueValidator(0)])
+    reorder_quantity = QuantityField(validators=[MinValueValidator(Decimal("0.001"))])
     is_active = models.BooleanField(default=True)
 
     class Meta:

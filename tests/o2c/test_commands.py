@@ -33,7 +33,8 @@ def test_setup_periodic_tasks_registers_every_job_once() -> None:
     call_command("setup_periodic_tasks", stdout=StringIO())
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks == {"Outbox and webhook sweep": "o2c.outbox_sweep",
-                     "Purge old idempotency keys": "o2c.idempotency_purge"}
+                     "Purge old idempotency keys": "o2c.idempotency_purge",
+                     "Replenishment: raise requests below reorder point": "inventory.replenishment_run"}
 
 
 @pytest.mark.django_db
@@ -54,3 +55,10 @@ def test_production_settings_pass_check_deploy() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree() -> None:
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
