@@ -1,1 +1,456 @@
-"""Admin registrations of this app's models."""
+"""Admin registrations of this app's models.
+
+Master data (products, warehouses) is saved through its services, so admin edits are validated and
+audited like any other; the stock ledger, levels and reservations change only through services and
+are read-only here; receipts are announced through `expected_receipt_create` and received or
+cancelled by actions; replenishment requests are raised by the replenishment run and can be cancelled.
+Products import and export as CSV (see `inventory.resources`): a file with a bad row imports nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
+from import_export.results import Result
+
+from o2c.admin import ReadOnlyAdmin
+from o2c.errors import NON_FIELD, DomainError, ValidationFailed, form_add_domain_error
+
+from .models import (
+    ExpectedReceipt,
+    Product,
+    ReorderRule,
+    ReplenishmentRequest,
+    StockLevel,
+    StockMove,
+    StockReservation,
+    Warehouse,
+)
+from .resources import ProductResource
+from .services import (
+    expected_receipt_cancel,
+    expected_receipt_create,
+    expected_receipt_receive,
+    product_create,
+    product_update,
+    replenishment_cancel,
+    warehouse_create,
+    warehouse_update,
+)
+from .services.products import PRODUCT_FIELDS, WAREHOUSE_FIELDS
+from .services.stock import clean_quantity
+
+MAX_LISTED_PROBLEMS = 20
+QTY = DecimalField(max_digits=14, decimal_places=3)
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+            (6, "Sunday")]
+
+
+def _run_each(
+    admin_: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, label: str, service: Any, id_arg: str,
+) -> None:
+    """Call `service(<id_arg>=pk, actor=user)` per selected row; report what was done and what was
+    refused (a domain error becomes a message, never a 500)."""
+    done, refused = 0, []
+    for obj in queryset.order_by("pk"):
+        try:
+            service(actor=request.user, **{id_arg: obj.pk})
+        except DomainError as err:
+            refused.append(f"{obj}: {err.message}")
+        else:
+            done += 1
+    if done:
+        admin_.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
+    for message in refused:
+        admin_.message_user(request, message, messages.WARNING)
+
+
+# ---------------------------------------------------------------------------------------------
+# Products
+
+
+class StockLevelInline(admin.TabularInline):
+    """What each warehouse holds of the product: written only by stock services."""
+
+    model = StockLevel
+    extra = 0
+    can_delete = False
+    fields = ["warehouse", "on_hand", "reserved", "available", "updated_at"]
+    readonly_fields = fields
+    ordering = ["warehouse__code"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StockLevel]:
+        return super().get_queryset(request).select_related("warehouse")
+
+    @admin.display(description="available")
+    def available(self, obj: StockLevel) -> Decimal:
+        return obj.available
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ReorderRuleForm(forms.ModelForm):
+    class Meta:
+        model = ReorderRule
+        fields = ["product", "warehouse", "reorder_point", "reorder_quantity", "is_active"]
+
+    def clean_reorder_quantity(self) -> Decimal:
+        quantity = self.cleaned_data["reorder_quantity"]
+        if quantity is not None and quantity <= 0:
+            raise forms.ValidationError("Order more than zero.")
+        return quantity
+
+
+class ReorderRuleInline(admin.TabularInline):
+    model = ReorderRule
+    form = ReorderRuleForm
+    extra = 0
+    fields = ["warehouse", "reorder_point", "reorder_quantity", "is_active"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReorderRule]:
+        return super().get_queryset(request).select_related("warehouse")
+
+
+class ProductAdminForm(forms.ModelForm):
+    """Validated by the model's full_clean(), which is what product_create/product_update run."""
+
+    class Meta:
+        model = Product
+        fields = list(PRODUCT_FIELDS)
+
+    def clean_sku(self) -> str:
+        return (self.cleaned_data.get("sku") or "").strip().upper()  # as the service stores it
+
+
+def _stock_total(column: str) -> Coalesce:
+    levels = StockLevel.objects.filter(product=OuterRef("pk")).values("product").annotate(t=Sum(column)).values("t")
+    return Coalesce(Subquery(levels, output_field=QTY), Value(Decimal(0)), output_field=QTY)
+
+
+@admin.register(Product)
+class ProductAdmin(ImportExportModelAdmin):
+    form = ProductAdminForm
+    resource_classes = [ProductResource]
+    formats = [CSV]
+    list_display = ["sku", "name", "unit", "list_price", "currency", "tax_category", "lead_time_days",
+                    "on_hand_total", "available_total", "is_active"]
+    list_display_links = ["sku", "name"]
+    list_filter = ["is_active", "unit", "tax_category", "currency"]
+    search_fields = ["sku", "name"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["sku", "name", "description", "is_active"]}),
+        ("Sales", {"fields": ["unit", "list_price", "currency", "tax_category"]}),
+        ("Logistics", {"fields": ["weight_kg", "lead_time_days"]}),
+        ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [StockLevelInline, ReorderRuleInline]
+    actions = ["activate", "deactivate"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        return super().get_queryset(request).annotate(
+            on_hand_total=_stock_total("on_hand"), reserved_total=_stock_total("reserved")
+        )
+
+    @admin.display(description="on hand", ordering="on_hand_total")
+    def on_hand_total(self, obj: Product) -> Decimal:
+        return obj.on_hand_total  # type: ignore[attr-defined]
+
+    @admin.display(description="available")
+    def available_total(self, obj: Product) -> Decimal:
+        return obj.on_hand_total - obj.reserved_total  # type: ignore[attr-defined]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # products are referenced by the ledger and documents: deactivate instead
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        # an import creates and changes products
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            changes = {name: getattr(obj, name) for name in form.changed_data if name in PRODUCT_FIELDS}
+            saved = product_update(product_id=obj.pk, actor=request.user, **changes) if changes else obj
+        else:
+            saved = product_create(actor=request.user, **{name: getattr(obj, name) for name in PRODUCT_FIELDS})
+        obj.pk = saved.pk
+        obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
+
+    def _set_active(self, request: HttpRequest, queryset: QuerySet[Product], active: bool) -> None:
+        changed = 0
+        for product in queryset.filter(is_active=not active).order_by("pk"):
+            product_update(product_id=product.pk, actor=request.user, is_active=active)
+            changed += 1
+        state = "activated" if active else "deactivated"
+        self.message_user(request, f"{changed} product(s) {state}.", messages.SUCCESS)
+
+    @admin.action(description="Activate selected products", permissions=["change"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._set_active(request, queryset, True)
+
+    @admin.action(description="Deactivate selected products", permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._set_active(request, queryset, False)
+
+    # --- import: one transaction, nothing saved if any row is bad --------------------------
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_import_data_kwargs(**kwargs)
+        data["rollback_on_validation_errors"] = True
+        return data
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The preview step: besides import-export's table, name each bad row and its reason on top."""
+        response = super().import_action(request, **kwargs)
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        if result is not None and (result.has_errors() or result.has_validation_errors()):
+            problems = import_problems(result)
+            self.message_user(request, "This file cannot be imported; nothing was saved. Correct these rows "
+                                       "(row 1 is the first line under the header) and upload it again.",
+                              messages.ERROR)
+            for line in problems[:MAX_LISTED_PROBLEMS]:
+                self.message_user(request, line, messages.ERROR)
+            if len(problems) > MAX_LISTED_PROBLEMS:
+                self.message_user(request, f"… and {len(problems) - MAX_LISTED_PROBLEMS} more.", messages.ERROR)
+        return response
+
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
+        """The confirm step: if a row failed after all (the data changed since the preview), the
+        transaction was rolled back; say so and why, instead of "Import finished"."""
+        if result.has_errors() or result.has_validation_errors():
+            problems = import_problems(result)
+            self.message_user(request, "Nothing was imported. " + " ".join(problems[:MAX_LISTED_PROBLEMS]),
+                              messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:inventory_product_import"))
+        return super().process_result(result, request)
+
+
+def import_problems(result: Result) -> list[str]:
+    """One line per problem: "Row 3 (SKU DESK-1): list_price: Ensure this value is greater than or equal to 0."
+
+    Rows are numbered like import-export's own table: the first row under the header is row 1."""
+    lines = [f"{error.error}" for error in result.base_errors]
+    for number, errors in result.row_errors():
+        lines.extend(f"Row {number}: {error.error}" for error in errors)
+    headers = list(result.diff_headers or [])
+    for row in result.invalid_rows:
+        sku = row.values[headers.index("sku")] if "sku" in headers and len(row.values) == len(headers) else ""
+        for field, reasons in row.error_dict.items():
+            where = "" if field == NON_FIELD else f"{field}: "
+            label = f"Row {row.number} (SKU {sku})" if sku and sku != "---" else f"Row {row.number}"
+            lines.append(f"{label}: {where}{' '.join(str(r) for r in reasons)}")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Warehouses
+
+
+class WarehouseAdminForm(forms.ModelForm):
+    working_days = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple, help_text="The days it ships."
+    )
+
+    class Meta:
+        model = Warehouse
+        fields = list(WAREHOUSE_FIELDS)
+
+    def clean_working_days(self) -> list[int]:
+        return sorted(set(self.cleaned_data["working_days"]))
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(admin.ModelAdmin):
+    form = WarehouseAdminForm
+    list_display = ["code", "name", "days", "shipping_capacity_per_day", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "address"]
+
+    @admin.display(description="working days")
+    def days(self, obj: Warehouse) -> str:
+        names = dict(WEEKDAYS)
+        return ", ".join(names[d][:3] for d in sorted(obj.working_days) if d in names)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # referenced by the ledger: close it (inactive) instead
+
+    def save_model(self, request: HttpRequest, obj: Warehouse, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            changes = {name: getattr(obj, name) for name in form.changed_data if name in WAREHOUSE_FIELDS}
+            saved = warehouse_update(warehouse_id=obj.pk, actor=request.user, **changes) if changes else obj
+        else:
+            saved = warehouse_create(actor=request.user, **{name: getattr(obj, name) for name in WAREHOUSE_FIELDS})
+        obj.pk = saved.pk
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger: read-only
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ["product", "warehouse", "on_hand", "reserved", "available", "updated_at"]
+    list_filter = ["warehouse"]
+    list_select_related = ["product", "warehouse"]
+    search_fields = ["product__sku", "product__name"]
+
+    @admin.display(description="available")
+    def available(self, obj: StockLevel) -> Decimal:
+        return obj.available
+
+
+@admin.register(StockMove)
+class StockMoveAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "product", "warehouse", "kind", "quantity", "balance_after", "reference",
+                    "actor"]
+    list_filter = ["kind", "warehouse"]
+    list_select_related = ["product", "warehouse", "actor"]
+    search_fields = ["product__sku", "reference", "source_key", "reason"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False  # the ledger grows without end
+
+
+@admin.register(StockReservation)
+class StockReservationAdmin(ReadOnlyAdmin):
+    list_display = ["reference_or_source", "product", "warehouse", "quantity_requested", "quantity_reserved",
+                    "backordered", "created_at"]
+    list_filter = ["warehouse"]
+    list_select_related = ["product", "warehouse"]
+    search_fields = ["product__sku", "reference", "source_key"]
+
+    @admin.display(description="for", ordering="reference")
+    def reference_or_source(self, obj: StockReservation) -> str:
+        return obj.reference or obj.source_key
+
+    @admin.display(description="backordered")
+    def backordered(self, obj: StockReservation) -> Decimal:
+        return obj.backordered
+
+
+# ---------------------------------------------------------------------------------------------
+# Expected receipts: announced through the service, received or cancelled by actions
+
+
+class ExpectedReceiptAddForm(forms.ModelForm):
+    class Meta:
+        model = ExpectedReceipt
+        fields = ["product", "warehouse", "quantity", "expected_date", "reference"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("quantity") is not None:
+            try:
+                data["quantity"] = clean_quantity(data["quantity"])
+            except ValidationFailed as err:
+                form_add_domain_error(self, err)
+        return data
+
+
+@admin.register(ExpectedReceipt)
+class ExpectedReceiptAdmin(admin.ModelAdmin):
+    form = ExpectedReceiptAddForm
+    list_display = ["number", "expected_date", "product", "warehouse", "quantity", "received_quantity",
+                    "open_quantity", "status", "reference"]
+    list_filter = ["status", "warehouse", "expected_date"]
+    list_select_related = ["product", "warehouse"]
+    search_fields = ["product__sku", "product__name", "reference"]
+    date_hierarchy = "expected_date"
+    autocomplete_fields = ["product"]
+    actions = ["receive_open_quantity", "cancel"]
+
+    @admin.display(description="receipt", ordering="pk")
+    def number(self, obj: ExpectedReceipt) -> str:
+        return f"ER-{obj.pk}"
+
+    @admin.display(description="open")
+    def open_quantity(self, obj: ExpectedReceipt) -> Decimal:
+        return obj.open_quantity
+
+    def get_fields(self, request: HttpRequest, obj: ExpectedReceipt | None = None) -> list[str]:
+        if obj is None:
+            return list(ExpectedReceiptAddForm.Meta.fields)
+        return ["product", "warehouse", "quantity", "received_quantity", "expected_date", "reference", "status",
+                "created_at", "updated_at"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "product":
+            kwargs["queryset"] = Product.objects.filter(is_active=True)
+        elif db_field.name == "warehouse":
+            kwargs["queryset"] = Warehouse.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # quantities and status change only through receive / cancel
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_receive_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inventory.change_expectedreceipt")
+
+    def save_model(self, request: HttpRequest, obj: ExpectedReceipt, form: forms.ModelForm, change: bool) -> None:
+        saved = expected_receipt_create(
+            product=obj.product, warehouse=obj.warehouse, quantity=obj.quantity, expected_date=obj.expected_date,
+            reference=obj.reference, actor=request.user,
+        )
+        obj.pk = saved.pk
+
+    @admin.action(description="Receive open quantity", permissions=["receive"])
+    def receive_open_quantity(self, request: HttpRequest, queryset: QuerySet[ExpectedReceipt]) -> None:
+        _run_each(self, request, queryset, "Received", expected_receipt_receive, id_arg="receipt_id")
+
+    @admin.action(description="Cancel", permissions=["receive"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[ExpectedReceipt]) -> None:
+        _run_each(self, request, queryset, "Cancelled", expected_receipt_cancel, id_arg="receipt_id")
+
+
+# ---------------------------------------------------------------------------------------------
+# Replenishment
+
+
+@admin.register(ReorderRule)
+class ReorderRuleAdmin(admin.ModelAdmin):
+    form = ReorderRuleForm
+    list_display = ["product", "warehouse", "reorder_point", "reorder_quantity", "is_active"]
+    list_filter = ["is_active", "warehouse"]
+    list_select_related = ["product", "warehouse"]
+    search_fields = ["product__sku", "product__name"]
+    autocomplete_fields = ["product"]
+
+
+@admin.register(ReplenishmentRequest)
+class ReplenishmentRequestAdmin(ReadOnlyAdmin):
+    list_display = ["number", "created_at", "product", "warehouse", "quantity", "projected_quantity", "status",
+                    "expected_receipt"]
+    list_filter = ["status", "warehouse"]
+    list_select_related = ["product", "warehouse", "expected_receipt"]
+    search_fields = ["product__sku", "product__name"]
+    date_hierarchy = "created_at"
+    actions = ["cancel"]
+
+    @admin.display(description="request", ordering="pk")
+    def number(self, obj: ReplenishmentRequest) -> str:
+        return f"RR-{obj.pk}"
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("inventory.change_replenishmentrequest")
+
+    @admin.action(description="Cancel", permissions=["cancel"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[ReplenishmentRequest]) -> None:
+        _run_each(self, request, queryset, "Cancelled", replenishment_cancel, id_arg="request_id")

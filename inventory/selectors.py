@@ -171,7 +171,7 @@ def reorder_candidates() -> list[ReorderCandidate]:
 def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Product]:
     """Products with their stock levels (one extra query for all of them, whatever the page size)."""
     qs = Product.objects.prefetch_related(
-        Prefetch("stock_levels", queryset=StockLevel.objects.order_by("warehouse_id"))
+        Prefetch("stock_levels", queryset=StockLevel.objects.select_related("warehouse").order_by("warehouse_id"))
     )
     if search:
         qs = qs.filter(Q(sku__icontains=search) | Q(name__icontains=search))

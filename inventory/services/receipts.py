@@ -14,7 +14,7 @@ from o2c.states import transition
 
 from ..enums import RECEIPT_TRANSITIONS, REPLENISHMENT_TRANSITIONS, ReceiptStatus, ReplenishmentStatus
 from ..models import ExpectedReceipt, Product, ReplenishmentRequest, StockMove, Warehouse
-from .stock import clean_quantity, stock_receive
+from .stock import clean_quantity, require_active, stock_receive
 
 
 @transaction.atomic
@@ -23,6 +23,7 @@ def expected_receipt_create(
     actor: AbstractBaseUser | None, reference: str = "",
 ) -> ExpectedReceipt:
     qty = clean_quantity(quantity)
+    require_active(product, warehouse)
     if not isinstance(expected_date, datetime.date):
         raise ValidationFailed("Give the expected date.", details={"expected_date": ["A date is required."]})
     receipt = ExpectedReceipt.objects.create(

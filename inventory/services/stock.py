@@ -61,7 +61,7 @@ def clean_quantity(value: Any, field: str = "quantity", *, allow_negative: bool 
     return qty
 
 
-def _require_active(product: Product, warehouse: Warehouse) -> None:
+def require_active(product: Product, warehouse: Warehouse) -> None:
     if not warehouse.is_active:
         raise ValidationFailed(f"Warehouse {warehouse.code} is closed.", details={"warehouse": ["Closed."]})
     if not product.is_active:
@@ -139,13 +139,13 @@ def _save(levels: Iterable[StockLevel], moves: Sequence[StockMove] = ()) -> list
     return StockMove.objects.bulk_create(moves)
 
 
-def _shortage(level: StockLevel, wanted: Decimal, what: str) -> Conflict:
+def _shortage(level: StockLevel, wanted: Decimal, what: str, product: Product, warehouse: Warehouse) -> Conflict:
     return Conflict(
-        f"Only {level.available.normalize():f} available of product {level.product_id} in warehouse "
-        f"{level.warehouse_id}; {what} needs {wanted.normalize():f}.",
+        f"Only {level.available.normalize():f} of {product.sku} available in {warehouse.code}; "
+        f"{what} needs {wanted.normalize():f}.",
         code="insufficient_stock",
-        details={"available": level.available, "on_hand": level.on_hand, "reserved": level.reserved,
-                 "requested": wanted},
+        details={"quantity": [f"At most {level.available.normalize():f}."], "available": level.available,
+                 "on_hand": level.on_hand, "reserved": level.reserved, "requested": wanted},
     )
 
 
@@ -155,7 +155,7 @@ def stock_receive(
     reference: str = "", source_key: str = "",
 ) -> StockMove:
     qty = clean_quantity(quantity)
-    _require_active(product, warehouse)
+    require_active(product, warehouse)
     level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
     move = _post(level, kind=MoveKind.RECEIPT, quantity=qty, actor=actor, reference=reference, source_key=source_key)
     [move] = _save([level], [move])
@@ -222,11 +222,11 @@ def stock_transfer(
     if from_warehouse.pk == to_warehouse.pk:
         raise ValidationFailed("A transfer goes to another warehouse.",
                                details={"to_warehouse": ["Choose a different warehouse."]})
-    _require_active(product, to_warehouse)
+    require_active(product, to_warehouse)  # emptying a closed warehouse is allowed, filling one is not
     levels = lock_levels([(product.pk, from_warehouse.pk), (product.pk, to_warehouse.pk)])
     source, target = levels[(product.pk, from_warehouse.pk)], levels[(product.pk, to_warehouse.pk)]
     if qty > source.available:
-        raise _shortage(source, qty, f"the transfer to {to_warehouse.code}")
+        raise _shortage(source, qty, f"the transfer to {to_warehouse.code}", product, from_warehouse)
     ref = reference or f"{from_warehouse.code}→{to_warehouse.code}"
     out = _post(source, kind=MoveKind.TRANSFER_OUT, quantity=-qty, actor=actor, reference=ref)
     into = _post(target, kind=MoveKind.TRANSFER_IN, quantity=qty, actor=actor, reference=ref)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "import_export",
     # the kernel, then the stages in flow order
     "o2c",
     "inventory",
@@ -129,6 +130,16 @@ O2C_WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 O2C_WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Idempotency records older than this are purged by the beat.
 O2C_IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=48)
+
+# CSV import/export of master data in the admin (django-import-export). An import is one
+# transaction: a file with any bad row imports nothing (the admin adds rollback on validation
+# errors). The uploaded file waits for its confirmation in the shared cache, so the confirm step
+# may land on another web container. Import needs the model's change permission, export its view.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_CONFIRM = False
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # Celery
 CELERY_BROKER_URL = REDIS_URL

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from inventory.demo import load_inventory_demo
 from o2c.audit import audit_record
 from o2c.events import publish
 from o2c.models import WebhookEndpoint
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: object, password: str, **options: object) -> None:
         call_command("setup_roles", verbosity=0)
-        admin_user = None
+        admin_user = warehouse_user = None
         for username, first, last, role in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get(name=role)])
             if role == ADMIN:
                 admin_user = user
+            elif role == WAREHOUSE:
+                warehouse_user = user
             if created:
                 audit_record(obj=user, action="created", actor=None, data={"role": role})
         if not WebhookEndpoint.objects.exists():
@@ -55,6 +58,9 @@ class Command(BaseCommand):
                 is_active=False, actor=admin_user,
             )
             publish("demo.loaded", {"users": [u[0] for u in DEMO_USERS], "webhook": endpoint.pk})
+        stock = load_inventory_demo(actor=warehouse_user)
+        if any(stock.values()):
+            self.stdout.write("Inventory demo: " + ", ".join(f"{n} {what}" for what, n in stock.items() if n) + ".")
         self.stdout.write(self.style.SUCCESS("Demo company loaded. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} password: {password:<12} ({role})")

@@ -1,0 +1,116 @@
+"""CSV import/export of products (django-import-export), through the same services as every edit.
+
+A row is matched by SKU (an existing product is updated, a new SKU creates one), validated with the
+model's `full_clean()` (SKU format, price ≥ 0, unit and tax category choices, currency code), and
+saved by `product_create` / `product_update`, so an imported product is audited like any edit.
+The admin runs the whole file in one transaction and rolls it back if any row is bad.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from o2c.errors import NON_FIELD, DomainError
+
+from .models import Product
+from .services import product_create, product_update
+from .services.products import PRODUCT_FIELDS
+
+
+class StrictDecimalWidget(widgets.DecimalWidget):
+    """A number or a row error (the stock widget lets `InvalidOperation` escape as a crash)."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Decimal | None:
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValueError(f"“{value}” is not a number.") from None
+
+
+class StrictIntegerWidget(widgets.IntegerWidget):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> int | None:
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except (InvalidOperation, TypeError, ValueError, OverflowError):
+            raise ValueError(f"“{value}” is not a whole number.") from None
+
+
+class StrictBooleanWidget(widgets.BooleanWidget):
+    """true/false, yes/no, 1/0 (any case); anything else is an error, not a silent False."""
+
+    TRUTHY = {"1", "true", "yes", "y"}
+    FALSY = {"0", "false", "no", "n"}
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        text = "" if value is None else str(value).strip().lower()
+        if text in self.TRUTHY:
+            return True
+        if text in self.FALSY:
+            return False
+        if text in {"", "none", "null"}:
+            return None
+        raise ValueError(f"“{value}” is not true or false.")
+
+
+class ProductResource(resources.ModelResource):
+    sku = fields.Field(attribute="sku", column_name="sku", widget=widgets.CharWidget())
+    list_price = fields.Field(attribute="list_price", column_name="list_price", widget=StrictDecimalWidget())
+    weight_kg = fields.Field(attribute="weight_kg", column_name="weight_kg", widget=StrictDecimalWidget())
+    lead_time_days = fields.Field(attribute="lead_time_days", column_name="lead_time_days",
+                                  widget=StrictIntegerWidget())
+    is_active = fields.Field(attribute="is_active", column_name="is_active", widget=StrictBooleanWidget())
+
+    class Meta:
+        model = Product
+        fields = PRODUCT_FIELDS
+        import_id_fields = ("sku",)
+        export_order = PRODUCT_FIELDS
+        clean_model_instances = True  # full_clean(): formats, choices, ranges, unique SKU
+        skip_unchanged = True  # an unchanged row is neither saved nor audited
+        report_skipped = True
+        use_transactions = True
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return "Products"
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Product.objects.order_by("sku")
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        """SKUs are matched and stored the way the service stores them: trimmed, in capitals."""
+        if isinstance(row.get("sku"), str):
+            row["sku"] = row["sku"].strip().upper()
+
+    def save_instance(self, instance: Product, is_create: bool, row: Any, **kwargs: Any) -> None:
+        """Save through product_create / product_update (validated, audited), never `instance.save()`."""
+        self.before_save_instance(instance, row, **kwargs)
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return  # a dry run without a transaction to roll back: write nothing
+        actor = kwargs.get("user")
+        values = {name: getattr(instance, name) for name in PRODUCT_FIELDS}
+        try:
+            if is_create:
+                saved = product_create(actor=actor, **values)
+            else:
+                saved = product_update(product_id=instance.pk, actor=actor, **values)
+        except DomainError as err:  # a row error with its reason, never a crash
+            raise ValidationError(_as_error_dict(err)) from None
+        instance.pk = saved.pk
+        instance.created_at, instance.updated_at = saved.created_at, saved.updated_at
+        self.after_save_instance(instance, row, **kwargs)
+
+
+def _as_error_dict(err: DomainError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field, messages in err.details.items():
+        name = field if field in PRODUCT_FIELDS else NON_FIELD
+        items = messages if isinstance(messages, list | tuple) else [messages]
+        errors.setdefault(name, []).extend(str(m) for m in items)
+    return errors or {NON_FIELD: [err.message]}

@@ -1,0 +1,90 @@
+"""The demo stock: loaded by load_demo, idempotent, with a ledger that agrees and work to do."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from inventory.enums import ReceiptStatus, ReplenishmentStatus
+from inventory.models import (
+    ExpectedReceipt,
+    Product,
+    ReorderRule,
+    ReplenishmentRequest,
+    StockLevel,
+    StockMove,
+    Warehouse,
+)
+from inventory.selectors import ledger_mismatches
+from o2c.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "warehouses": Warehouse.objects.count(),
+        "products": Product.objects.count(),
+        "levels": StockLevel.objects.count(),
+        "moves": StockMove.objects.count(),
+        "expected_receipts": ExpectedReceipt.objects.count(),
+        "rules": ReorderRule.objects.count(),
+        "requests": ReplenishmentRequest.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+def test_load_demo_twice_gives_the_same_stock_and_a_ledger_that_agrees() -> None:
+    call_command("load_demo", password="pw-demo", stdout=StringIO())
+    first = _counts()
+    call_command("load_demo", password="pw-demo", stdout=StringIO())
+    assert _counts() == first
+
+    assert set(Warehouse.objects.values_list("code", flat=True)) == {"HAM", "MUC"}
+    assert Warehouse.objects.get(code="MUC").working_days == [0, 1, 2, 3, 4, 5]
+    assert first["products"] >= 10
+    assert first["rules"] == first["products"] * first["warehouses"]  # a rule for every product/warehouse
+    assert ledger_mismatches() == []
+    assert StockMove.objects.filter(kind="receipt").count() == first["moves"]  # all stock came in as receipts
+    assert ExpectedReceipt.objects.filter(status=ReceiptStatus.OPEN).count() >= 2
+
+    open_requests = ReplenishmentRequest.objects.filter(status=ReplenishmentStatus.OPEN)
+    assert open_requests.count() >= 2
+    assert open_requests.values("product").distinct().count() >= 2
+
+
+def test_demo_stock_is_written_by_the_warehouse_user_and_audited() -> None:
+    call_command("load_demo", password="pw-demo", stdout=StringIO())
+    wanda = User.objects.get(username="warehouse")
+    assert not StockMove.objects.exclude(actor=wanda).exists()
+    desk = Product.objects.get(sku="DESK-1600")
+    assert AuditEvent.objects.filter(object_id=str(desk.pk), action="created", actor=wanda,
+                                     content_type__model="product").exists()
+    raised = AuditEvent.objects.filter(action="raised", content_type__model="replenishmentrequest")
+    assert raised.count() == ReplenishmentRequest.objects.count()
+    assert set(raised.values_list("actor__username", flat=True)) == {"warehouse"}
+
+
+def test_a_request_the_warehouse_cancelled_stays_cancelled_and_nothing_else_moves() -> None:
+    """Idempotent also after work in the app: what exists is left alone."""
+    from inventory.services import replenishment_cancel, stock_adjust
+
+    call_command("load_demo", password="pw-demo", stdout=StringIO())
+    wanda = User.objects.get(username="warehouse")
+    desk = Product.objects.get(sku="DESK-1600")
+    stock_adjust(product=desk, warehouse=Warehouse.objects.get(code="HAM"), quantity=-2, reason="count",
+                 actor=wanda)
+    request = ReplenishmentRequest.objects.filter(status=ReplenishmentStatus.OPEN).first()
+    replenishment_cancel(request_id=request.pk, actor=wanda)
+    before = _counts()
+
+    call_command("load_demo", password="pw-demo", stdout=StringIO())
+
+    after = _counts()
+    # the run raises the cancelled request again (still below its point); nothing else is created
+    assert after["requests"] == before["requests"] + 1
+    assert {k: v for k, v in after.items() if k not in ("requests", "audit")} == {
+        k: v for k, v in before.items() if k not in ("requests", "audit")
+    }
+    assert ledger_mismatches() == []
