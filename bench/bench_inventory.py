@@ -58,7 +58,7 @@ def with_sql(warehouse: Warehouse, products: list[Product], order: int) -> None:
     raw.commit()
 
 
-def rate(fn, warehouse: Warehouse, products: list[Product]) -> float:  # noqa: ANN001
+def rate(fn, warehouse: Warehouse, products: list[Product]) -> float:
     start = time.perf_counter()
     for order in range(ORDERS):
         fn(warehouse, products, order)

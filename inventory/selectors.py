@@ -65,9 +65,11 @@ def _backorders(product: Product, warehouse: Warehouse | None) -> Decimal:
 
 
 def availability(product: Product) -> list[Availability]:
-    """Per active warehouse and a final "total" row: on hand, reserved, available, incoming, backordered."""
-    warehouses = list(Warehouse.objects.filter(is_active=True))
+    """Per warehouse (active ones, and closed ones still holding it) and a final "total" row: on hand,
+    reserved, available, incoming, backordered."""
     levels = {lv.warehouse_id: lv for lv in StockLevel.objects.filter(product=product)}
+    holding = [wh_id for wh_id, lv in levels.items() if lv.on_hand or lv.reserved]
+    warehouses = list(Warehouse.objects.filter(Q(is_active=True) | Q(pk__in=holding)))
     incoming = dict(
         _open_receipts(product, None).values("warehouse").annotate(q=Sum(F("quantity") - F("received_quantity")))
         .values_list("warehouse", "q")
@@ -166,6 +168,54 @@ def reorder_candidates() -> list[ReorderCandidate]:
     )
     return [ReorderCandidate(r.product_id, r.warehouse_id, r.reorder_point, r.reorder_quantity, r.projected)
             for r in rules]
+
+
+@dataclass(frozen=True)
+class LowStockRow:
+    product: Product
+    warehouse: Warehouse
+    available: Decimal
+    incoming: Decimal
+    reorder_point: Decimal | None
+    reorder_quantity: Decimal | None
+    request: ReplenishmentRequest | None
+
+    @property
+    def projected(self) -> Decimal:
+        return self.available + self.incoming
+
+
+def low_stock_rows() -> list[LowStockRow]:
+    """Rules below their reorder point without a request yet (`reorder_candidates()`) and every open
+    request, with today's available and incoming stock: a fixed number of queries."""
+    candidates = reorder_candidates()
+    open_requests = {
+        (r.product_id, r.warehouse_id): r
+        for r in ReplenishmentRequest.objects.filter(status=ReplenishmentStatus.OPEN)
+    }
+    pairs = {(c.product_id, c.warehouse_id) for c in candidates} | set(open_requests)
+    if not pairs:
+        return []
+    product_ids, warehouse_ids = {p for p, _ in pairs}, {w for _, w in pairs}
+    near = Q(product_id__in=product_ids, warehouse_id__in=warehouse_ids)  # a superset of the pairs
+    rules = {(r.product_id, r.warehouse_id): r for r in ReorderRule.objects.filter(near)}
+    levels = {(lv.product_id, lv.warehouse_id): lv for lv in StockLevel.objects.filter(near)}
+    incoming = {
+        (row["product_id"], row["warehouse_id"]): row["q"]
+        for row in ExpectedReceipt.objects.filter(near, status=ReceiptStatus.OPEN)
+        .values("product_id", "warehouse_id").annotate(q=Sum(F("quantity") - F("received_quantity")))
+    }
+    products = Product.objects.in_bulk(product_ids)
+    warehouses = Warehouse.objects.in_bulk(warehouse_ids)
+    rows = []
+    for key in pairs:
+        level, rule, request = levels.get(key), rules.get(key), open_requests.get(key)
+        rows.append(LowStockRow(
+            products[key[0]], warehouses[key[1]], level.available if level else ZERO, incoming.get(key) or ZERO,
+            rule.reorder_point if rule else None, rule.reorder_quantity if rule else None, request,
+        ))
+    rows.sort(key=lambda row: (row.product.sku, row.warehouse.code))
+    return rows
 
 
 def product_list(*, search: str = "", active: bool | None = None) -> QuerySet[Product]:

@@ -62,6 +62,8 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
 
 class WebhookEndpointAdminForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", label="URL")
+
     class Meta:
         model = WebhookEndpoint
         fields = ["name", "url", "event_types", "is_active"]

@@ -31,9 +31,14 @@ EVERYONE = frozenset({SALES, WAREHOUSE, FINANCE, ADMIN})
 
 NAVIGATION: tuple[Section, ...] = (
     Section("Overview", EVERYONE, (Link("Home", "home", "house"),)),
-    Section("Sales", frozenset({SALES}), (Link("Sales desk", "orders:home", "cart"),)),
+    Section("Sales", frozenset({SALES}), (
+        Link("Sales desk", "orders:home", "cart"),
+        Link("Products", "inventory:product-list", "boxes"),
+    )),
     Section("Warehouse", frozenset({WAREHOUSE}), (
         Link("Inventory", "inventory:home", "box-seam"),
+        Link("Products", "inventory:product-list", "boxes"),
+        Link("Replenishment", "inventory:replenishment", "arrow-repeat"),
         Link("Fulfillment", "fulfillment:home", "truck"),
     )),
     Section("Finance", frozenset({FINANCE}), (

@@ -16,10 +16,10 @@ from o2c.errors import ValidationFailed
 from o2c.roles import WAREHOUSE
 from o2c.states import transition
 
-from ..enums import REPLENISHMENT_TRANSITIONS, ReplenishmentStatus
+from ..enums import REPLENISHMENT_TRANSITIONS, ReceiptStatus, ReplenishmentStatus
 from ..models import ExpectedReceipt, ReplenishmentRequest
 from ..selectors import reorder_candidates
-from .receipts import expected_receipt_create
+from .receipts import expected_receipt_cancel, expected_receipt_create
 
 
 @transaction.atomic
@@ -94,6 +94,10 @@ def replenishment_mark_ordered(
 
 @transaction.atomic
 def replenishment_cancel(*, request_id: int, actor: AbstractBaseUser | None) -> ReplenishmentRequest:
+    """Cancel a request; an ordered one takes its still-open expected receipt with it (no phantom incoming)."""
     request = ReplenishmentRequest.objects.select_for_update().get(pk=request_id)
     transition(request, to=ReplenishmentStatus.CANCELLED, actor=actor, allowed=REPLENISHMENT_TRANSITIONS)
+    receipt = request.expected_receipt
+    if receipt is not None and receipt.status == ReceiptStatus.OPEN:
+        expected_receipt_cancel(receipt_id=receipt.pk, actor=actor)
     return request

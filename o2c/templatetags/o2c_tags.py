@@ -1,3 +1,5 @@
+from decimal import Decimal, InvalidOperation
+
 from django import forms, template
 from django.utils.safestring import SafeString
 
@@ -11,3 +13,16 @@ def bootstrap(field: forms.BoundField) -> SafeString:
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def qty(value: object) -> str:
+    """A quantity without trailing zeros: 17.500 → 17.5, 10.000 → 10, None → ''."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{number.normalize():f}"
+    return "0" if text in ("-0", "") else text

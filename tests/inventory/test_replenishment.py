@@ -57,3 +57,16 @@ def test_ordering_creates_the_receipt_and_receiving_closes_the_request(low_rule,
     expected_receipt_receive(receipt_id=receipt.pk, actor=warehouse_user)
     request.refresh_from_db()
     assert request.status == ReplenishmentStatus.RECEIVED
+
+
+def test_cancelling_an_ordered_request_cancels_its_open_receipt(low_rule, warehouse_user) -> None:
+    from inventory.services import replenishment_cancel
+
+    request = next(r for r in replenishment_run(actor=None) if r.product_id == low_rule.product_id)
+    receipt = replenishment_mark_ordered(request_id=request.pk, expected_date=datetime.date.today(),
+                                         actor=warehouse_user)
+    replenishment_cancel(request_id=request.pk, actor=warehouse_user)
+    receipt.refresh_from_db()
+    assert receipt.status == "cancelled"
+    # nothing is incoming any more: the next run raises a fresh request
+    assert [r.product_id for r in replenishment_run(actor=None)] == [low_rule.product_id]
