@@ -16,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import EventReceipt, OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -53,21 +52,30 @@ def _enqueue_dispatch(event_id: Any) -> None:
     events_dispatch.delay(str(event_id))
 
 
+_EVENTS = OutboxEvent._meta.db_table
+_DISPATCH_SQL = f"""
+SELECT e.*,
+       ARRAY(SELECT r.subscriber FROM {EventReceipt._meta.db_table} r WHERE r.event_id = e.id) AS done,
+       ARRAY(SELECT w.id FROM {WebhookEndpoint._meta.db_table} w
+              WHERE w.is_active AND (w.event_types = '{{}}' OR e.type = ANY(w.event_types))) AS endpoint_ids
+  FROM {_EVENTS} e
+ WHERE e.id = %s AND e.dispatched_at IS NULL
+   FOR UPDATE OF e SKIP LOCKED"""
+
+
 @transaction.atomic
 def event_dispatch(*, event_id: str) -> bool:
-    """Deliver one event to its subscribers and webhooks. True when the event is fully done."""
-    event = (
-        OutboxEvent.objects.select_for_update(skip_locked=True)
-        .filter(pk=event_id, dispatched_at__isnull=True)
-        .order_by("pk")  # not the model's created_at ordering: the planner would walk that index
-        .first()
-    )
+    """Deliver one event to its subscribers and webhooks. True when the event is fully done.
+
+    One statement locks the event and reads which subscribers already have a receipt and which
+    webhook endpoints want it; each pending subscriber then runs in a savepoint with its receipt.
+    """
+    event = next(iter(OutboxEvent.objects.raw(_DISPATCH_SQL, [event_id])), None)
     if event is None:  # done already, or another worker holds it
         return True
-    done = set(EventReceipt.objects.filter(event=event).values_list("subscriber", flat=True))
     errors = []
     for name, handler in subscribers_for(event.type).items():
-        if name in done:
+        if name in event.done:
             continue
         try:
             with transaction.atomic():
@@ -76,28 +84,23 @@ def event_dispatch(*, event_id: str) -> bool:
         except Exception as exc:
             log.exception("subscriber %s failed on event %s", name, event.pk)
             errors.append(f"{name}: {exc!r}")
-    _create_webhook_deliveries(event)
-    if errors:
-        event.attempts += 1
-        event.last_error = "\n".join(errors)[:5000]
-        event.save(update_fields=["attempts", "last_error"])
-        return False
-    event.dispatched_at = timezone.now()
+    _create_webhook_deliveries(event, event.endpoint_ids)
     event.attempts += 1
-    event.last_error = ""
-    event.save(update_fields=["dispatched_at", "attempts", "last_error"])
-    return True
+    event.last_error = "\n".join(errors)[:5000]
+    if not errors:
+        event.dispatched_at = timezone.now()
+    OutboxEvent.objects.filter(pk=event.pk).update(
+        attempts=event.attempts, last_error=event.last_error, dispatched_at=event.dispatched_at
+    )
+    return not errors
 
 
-def _create_webhook_deliveries(event: OutboxEvent) -> None:
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).filter(
-        Q(event_types=[]) | Q(event_types__contains=[event.type])
-    ))
-    if not endpoints:
+def _create_webhook_deliveries(event: OutboxEvent, endpoint_ids: list[int]) -> None:
+    if not endpoint_ids:
         return
     now = timezone.now()
     WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(endpoint=e, event=event, next_attempt_at=now) for e in endpoints],
+        [WebhookDelivery(endpoint_id=pk, event=event, next_attempt_at=now) for pk in endpoint_ids],
         ignore_conflicts=True,
     )
     ids = list(
