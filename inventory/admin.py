@@ -9,11 +9,13 @@ Products import and export as CSV (see `inventory.resources`): a file with a bad
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -127,6 +129,23 @@ class ReorderRuleInline(admin.TabularInline):
         return super().get_queryset(request).select_related("warehouse")
 
 
+def save_through_services(
+    obj: models.Model, form: forms.ModelForm, change: bool, actor: Any, *, fields: tuple[str, ...],
+    create: Callable[..., models.Model], update: Callable[..., models.Model],
+) -> None:
+    """Master data saved from the admin goes through its service (validated, audited): an edit
+    sends only the fields the form changed, so only real changes are audited."""
+    if change:
+        changes = {name: getattr(obj, name) for name in form.changed_data if name in fields}
+        saved = update(obj.pk, actor=actor, **changes) if changes else obj
+    else:
+        saved = create(actor=actor, **{name: getattr(obj, name) for name in fields})
+    obj.pk = saved.pk
+    for name in ("created_at", "updated_at"):
+        if hasattr(saved, name):
+            setattr(obj, name, getattr(saved, name))
+
+
 class ProductAdminForm(forms.ModelForm):
     """Validated by the model's full_clean(), which is what product_create/product_update run."""
 
@@ -184,13 +203,8 @@ class ProductAdmin(ImportExportModelAdmin):
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
-        if change:
-            changes = {name: getattr(obj, name) for name in form.changed_data if name in PRODUCT_FIELDS}
-            saved = product_update(product_id=obj.pk, actor=request.user, **changes) if changes else obj
-        else:
-            saved = product_create(actor=request.user, **{name: getattr(obj, name) for name in PRODUCT_FIELDS})
-        obj.pk = saved.pk
-        obj.created_at, obj.updated_at = saved.created_at, saved.updated_at
+        save_through_services(obj, form, change, request.user, fields=PRODUCT_FIELDS,
+                              create=product_create, update=lambda pk, **kw: product_update(product_id=pk, **kw))
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Product], active: bool) -> None:
         changed = 0
@@ -291,12 +305,8 @@ class WarehouseAdmin(admin.ModelAdmin):
         return False  # referenced by the ledger: close it (inactive) instead
 
     def save_model(self, request: HttpRequest, obj: Warehouse, form: forms.ModelForm, change: bool) -> None:
-        if change:
-            changes = {name: getattr(obj, name) for name in form.changed_data if name in WAREHOUSE_FIELDS}
-            saved = warehouse_update(warehouse_id=obj.pk, actor=request.user, **changes) if changes else obj
-        else:
-            saved = warehouse_create(actor=request.user, **{name: getattr(obj, name) for name in WAREHOUSE_FIELDS})
-        obj.pk = saved.pk
+        save_through_services(obj, form, change, request.user, fields=WAREHOUSE_FIELDS,
+                              create=warehouse_create, update=lambda pk, **kw: warehouse_update(warehouse_id=pk, **kw))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -285,6 +285,14 @@ def stock_reserve(
     return stock_reserve_many(requests=[ReservationRequest(order_line, warehouse, qty)], actor=actor)[0]
 
 
+def _save_reservation(reservation: StockReservation) -> None:
+    """A line's demand that reached zero is gone; otherwise its quantities are saved."""
+    if reservation.quantity_requested == 0:
+        reservation.delete()
+    else:
+        reservation.save(update_fields=["quantity_requested", "quantity_reserved", "updated_at"])
+
+
 def _reservation_for_update(line: DemandLine, warehouse: Warehouse) -> tuple[StockLevel, StockReservation]:
     level = lock_levels([(line.product_id, warehouse.pk)])[(line.product_id, warehouse.pk)]
     reservation = (
@@ -318,10 +326,7 @@ def stock_release(
     reservation.quantity_reserved -= freed
     level.reserved -= freed
     _update_levels([level])
-    if reservation.quantity_requested == 0:
-        reservation.delete()
-    else:
-        reservation.save(update_fields=["quantity_requested", "quantity_reserved", "updated_at"])
+    _save_reservation(reservation)
     return freed
 
 
@@ -345,10 +350,7 @@ def stock_issue(
     move = _post(level, kind=MoveKind.SHIPMENT, quantity=-amount, actor=actor,
                  reference=reference or order_line.reference, source_key=order_line.source_key)
     [move] = _save([level], [move])
-    if reservation.quantity_requested == 0:
-        reservation.delete()
-    else:
-        reservation.save(update_fields=["quantity_requested", "quantity_reserved", "updated_at"])
+    _save_reservation(reservation)
     return move
 
 
