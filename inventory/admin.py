@@ -449,7 +449,7 @@ class ReplenishmentRequestAdmin(ReadOnlyAdmin):
     list_display = ["number", "created_at", "product", "warehouse", "quantity", "projected_quantity", "status",
                     "expected_receipt"]
     list_filter = ["status", "warehouse"]
-    list_select_related = ["product", "warehouse", "expected_receipt"]
+    list_select_related = ["product", "warehouse", "expected_receipt__product", "expected_receipt__warehouse"]
     search_fields = ["product__sku", "product__name"]
     date_hierarchy = "created_at"
     actions = ["cancel"]

@@ -186,7 +186,8 @@ class ExpectedReceipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"ER-{self.pk} {self.quantity} × {self.product_id} on {self.expected_date}"
+        return (f"ER-{self.pk} {self.quantity.normalize():f} × {self.product.sku} → {self.warehouse.code} "
+                f"on {self.expected_date}")
 
     @property
     def open_quantity(self):
@@ -234,4 +235,4 @@ class ReplenishmentRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"RR-{self.pk} {self.quantity} × {self.product_id}@{self.warehouse_id} ({self.status})"
+        return f"RR-{self.pk} {self.quantity.normalize():f} × {self.product.sku} @ {self.warehouse.code}"

@@ -158,38 +158,58 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, body: bytes) -> 
         return None, str(getattr(exc, "reason", exc))[:1000]
 
 
-@transaction.atomic
+def _lease() -> timedelta:
+    """How long a claimed delivery is left alone while its POST is in flight."""
+    return timedelta(seconds=2 * settings.O2C_WEBHOOK_TIMEOUT + 30)
+
+
 def webhook_delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
-    """Try one delivery if it is pending and due; record the attempt; schedule the retry."""
-    delivery = (
-        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("endpoint", "event")
-        .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-        .order_by("pk")
-        .first()
-    )
-    if delivery is None:
-        return None
+    """Try one delivery if it is pending and due; record the attempt; schedule the retry.
+
+    Three steps, so no database transaction stays open during the HTTP call: claim the delivery
+    (a short lease moves `next_attempt_at` ahead, so the sweeper and other workers leave it
+    alone), POST outside any transaction, then record the attempt under the row lock.
+    """
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint", "event")
+            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+            .order_by("pk")
+            .first()
+        )
+        if delivery is None:
+            return None
+        number = delivery.attempts + 1
+        delivery.next_attempt_at = timezone.now() + _lease()
+        delivery.save(update_fields=["next_attempt_at"])
+
     started = timezone.now()
     clock = time.monotonic()
     code, error = _post(delivery.endpoint, delivery, body_for(delivery.event))
+    duration_ms = int((time.monotonic() - clock) * 1000)
     ok = code is not None and 200 <= code < 300
-    delivery.attempts += 1
-    WebhookAttempt.objects.create(
-        delivery=delivery, number=delivery.attempts, started_at=started,
-        duration_ms=int((time.monotonic() - clock) * 1000), response_code=code, error=error, succeeded=ok,
-    )
-    delivery.last_response_code = code
-    if ok:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.delivered_at = timezone.now()
-    elif delivery.attempts >= settings.O2C_WEBHOOK_MAX_ATTEMPTS:
-        delivery.status = DeliveryStatus.FAILED
-    else:
-        wait = backoff(delivery.attempts)
-        delivery.next_attempt_at = timezone.now() + wait
-        _enqueue(delivery.pk, countdown=wait.total_seconds())
-    delivery.save()
+
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status != DeliveryStatus.PENDING or delivery.attempts >= number:
+            return delivery  # the lease ran out and another worker recorded this attempt
+        delivery.attempts = number
+        WebhookAttempt.objects.create(
+            delivery=delivery, number=number, started_at=started, duration_ms=duration_ms,
+            response_code=code, error=error, succeeded=ok,
+        )
+        delivery.last_response_code = code
+        if ok:
+            delivery.status = DeliveryStatus.SUCCEEDED
+            delivery.delivered_at = timezone.now()
+        elif number >= settings.O2C_WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            wait = backoff(number)
+            delivery.next_attempt_at = timezone.now() + wait
+            _enqueue(delivery.pk, countdown=wait.total_seconds())
+        delivery.save()
     return delivery
 
 
