@@ -4,7 +4,7 @@
 # Embedded PostgreSQL/Redis are started unless DATABASE_URL / REDIS_URL are set.
 
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 UV := var/tools/bin/uv
