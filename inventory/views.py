@@ -169,6 +169,18 @@ def _stock_forms(
     return forms
 
 
+STOCK_ACTIONS = (  # (name, tab, button): each posts to inventory:product-<name>
+    ("receive", "Receive", "Receive stock"),
+    ("adjust", "Adjust", "Adjust stock"),
+    ("transfer", "Transfer", "Transfer stock"),
+)
+
+
+def _actions(forms: dict[str, StockActionForm]) -> list[dict[str, Any]]:
+    return [{"name": name, "tab": tab, "button": button, "url_name": f"inventory:product-{name}", "form": forms[name]}
+            for name, tab, button in STOCK_ACTIONS]
+
+
 def _product_context(
     request: HttpRequest, product: Product, *, warehouses: list[Warehouse] | None = None,
     bound: StockActionForm | None = None, receipt_error: tuple[ExpectedReceipt, ReceiptReceiveForm] | None = None,
@@ -192,8 +204,8 @@ def _product_context(
         "moves": _page(request, moves_for(product), MOVES_PER_PAGE),
         "timeline": timeline(product),
         "can_edit": can_edit,
-        "forms": _stock_forms(warehouses, stock, _closed_with_stock(product), bound) if can_edit and warehouses
-        else {},
+        "actions": _actions(_stock_forms(warehouses, stock, _closed_with_stock(product), bound))
+        if can_edit and warehouses else [],
         "active_action": bound.prefix_name if bound is not None else "receive",
         "receipt_error": receipt_error,
         "notice": notice,
