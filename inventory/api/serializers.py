@@ -12,8 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
@@ -59,17 +57,10 @@ class ProductStockSerializer(serializers.Serializer):
     """One warehouse's stock of a product (from the product's prefetched stock levels)."""
 
     warehouse = serializers.IntegerField(source="warehouse_id")
-    warehouse_code = serializers.SerializerMethodField()
+    warehouse_code = serializers.CharField(source="warehouse.code")  # joined by selectors.product_list
     on_hand = Quantity()
     reserved = Quantity()
     available = Quantity()
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_warehouse_code(self, level: StockLevel) -> str:
-        codes = self.context.get("warehouse_codes")
-        if codes is not None and level.warehouse_id in codes:
-            return codes[level.warehouse_id]
-        return level.warehouse.code
 
 
 class ProductSerializer(serializers.ModelSerializer):

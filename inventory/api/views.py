@@ -13,7 +13,6 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -123,12 +122,6 @@ class ProductViewSet(O2CReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list()
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
-        # One query for all warehouse codes, and only if a stock row is serialized.
-        context["warehouse_codes"] = SimpleLazyObject(lambda: dict(Warehouse.objects.values_list("pk", "code")))
-        return context
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _validated(self.get_serializer_class(), request.data)
