@@ -101,3 +101,8 @@ def test_admin_refuses_a_bad_endpoint_with_a_form_error(admin_user) -> None:
     assert response.status_code == 302
     endpoint = WebhookEndpoint.objects.get()
     assert [e.action for e in timeline(endpoint)] == ["created"]
+
+
+def test_openapi_schema_generates_without_warnings(tmp_path) -> None:
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/v1/products/{id}/availability/" in (tmp_path / "schema.yaml").read_text()
