@@ -36,6 +36,7 @@ from .models import (
     StockMove,
     StockReservation,
     Warehouse,
+    normalize_code,
 )
 from .resources import ProductResource
 from .services import (
@@ -154,7 +155,7 @@ class ProductAdminForm(forms.ModelForm):
         fields = list(PRODUCT_FIELDS)
 
     def clean_sku(self) -> str:
-        return (self.cleaned_data.get("sku") or "").strip().upper()  # as the service stores it
+        return normalize_code(self.cleaned_data.get("sku") or "")  # as the service stores it
 
 
 def _stock_total(column: str) -> Coalesce:

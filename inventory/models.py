@@ -20,6 +20,11 @@ sku_validator = RegexValidator(
 MONDAY_TO_FRIDAY = [0, 1, 2, 3, 4]
 
 
+def normalize_code(value: object) -> object:
+    """SKUs (and codes looked up like them) are stored trimmed and in capitals; others pass through."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 def default_working_days() -> list[int]:
     return list(MONDAY_TO_FRIDAY)
 

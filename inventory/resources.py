@@ -16,7 +16,7 @@ from import_export import fields, resources, widgets
 
 from o2c.errors import NON_FIELD, DomainError
 
-from .models import Product
+from .models import Product, normalize_code
 from .services import product_create, product_update
 from .services.products import PRODUCT_FIELDS
 
@@ -85,8 +85,8 @@ class ProductResource(resources.ModelResource):
 
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         """SKUs are matched and stored the way the service stores them: trimmed, in capitals."""
-        if isinstance(row.get("sku"), str):
-            row["sku"] = row["sku"].strip().upper()
+        if "sku" in row:
+            row["sku"] = normalize_code(row["sku"])
 
     def save_instance(self, instance: Product, is_create: bool, row: Any, **kwargs: Any) -> None:
         """Save through product_create / product_update (validated, audited), never `instance.save()`."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +26,7 @@ from o2c.audit import timeline
 from o2c.errors import call_for_form
 from o2c.roles import WAREHOUSE
 from o2c.templatetags.o2c_tags import qty
-from o2c.views import RoleWorkspaceView
+from o2c.views import RoleWorkspaceView, paginate
 
 from .enums import ReceiptStatus, ReplenishmentStatus
 from .forms import (
@@ -63,10 +62,6 @@ ZERO = Decimal("0")
 PRODUCTS_PER_PAGE = 50
 MOVES_PER_PAGE = 25
 REQUESTS_PER_PAGE = 25
-
-
-def _page(request: HttpRequest, queryset: Any, per_page: int) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def _qty(value: Decimal, sign: str = "") -> str:
@@ -129,7 +124,7 @@ class ProductListView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         q = self.request.GET.get("q", "").strip()
         warehouses = _active_warehouses()
-        page_obj = _page(self.request, product_list(search=q), PRODUCTS_PER_PAGE)
+        page_obj = paginate(self.request, product_list(search=q), PRODUCTS_PER_PAGE)
         rows = []
         for product in page_obj:
             levels = {lv.warehouse_id: lv for lv in product.stock_levels.all()}  # prefetched
@@ -201,7 +196,7 @@ def _product_context(
         "product": product,
         "stock": [{"row": row, "rule": rules.get(row.warehouse)} for row in stock],
         "receipts": receipts,
-        "moves": _page(request, moves_for(product), MOVES_PER_PAGE),
+        "moves": paginate(request, moves_for(product), MOVES_PER_PAGE),
         "timeline": timeline(product),
         "can_edit": can_edit,
         "actions": _actions(_stock_forms(warehouses, stock, _closed_with_stock(product), bound))
@@ -315,7 +310,7 @@ def _replenishment_context(
     requests = ReplenishmentRequest.objects.select_related("product", "warehouse", "expected_receipt")
     if status:
         requests = requests.filter(status=status)
-    page_obj = _page(request, requests, REQUESTS_PER_PAGE)
+    page_obj = paginate(request, requests, REQUESTS_PER_PAGE)
     can_edit = request.user.has_perm("inventory.change_replenishmentrequest")
     today = timezone.localdate()
     for rr in page_obj:

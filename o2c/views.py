@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin, UserPassesTestMixin
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -19,7 +19,8 @@ from .forms import WebhookEndpointForm
 from .models import OutboxEvent, WebhookEndpoint
 
 
-def _page(request: HttpRequest, queryset: Any, per_page: int = 50) -> Any:
+def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Page:
+    """The page of `queryset` named by ?page= (the last page when out of range)."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
@@ -53,7 +54,7 @@ class RoleWorkspaceView(UserPassesTestMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             title=self.title, role=self.role, intro=self.intro,
-            activity=_page(self.request, selectors.recent_activity(app_labels=self.app_labels), 25),
+            activity=paginate(self.request, selectors.recent_activity(app_labels=self.app_labels), 25),
         )
         return context
 
@@ -68,7 +69,7 @@ class AuditLogView(PermissionRequiredMixin, TemplateView):
         q = self.request.GET.get("q", "").strip()
         if q:
             qs = qs.filter(object_repr__icontains=q) | qs.filter(action__icontains=q)
-        return {**super().get_context_data(**kwargs), "q": q, "page_obj": _page(self.request, qs)}
+        return {**super().get_context_data(**kwargs), "q": q, "page_obj": paginate(self.request, qs)}
 
 
 class EventListView(PermissionRequiredMixin, TemplateView):
@@ -80,7 +81,7 @@ class EventListView(PermissionRequiredMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "health": selectors.outbox_health(),
-            "page_obj": _page(self.request, OutboxEvent.objects.all()),
+            "page_obj": paginate(self.request, OutboxEvent.objects.all()),
         }
 
 
@@ -103,7 +104,7 @@ class WebhookDetailView(PermissionRequiredMixin, TemplateView):
         deliveries = endpoint.deliveries.select_related("event").order_by("-created_at")
         return {
             **super().get_context_data(**kwargs), "endpoint": endpoint,
-            "deliveries": _page(self.request, deliveries, 25), "timeline": timeline(endpoint),
+            "deliveries": paginate(self.request, deliveries, 25), "timeline": timeline(endpoint),
         }
 
 

@@ -21,6 +21,7 @@ from ..models import (
     StockLevel,
     StockMove,
     Warehouse,
+    normalize_code,
 )
 from ..services.products import PRODUCT_FIELDS, WAREHOUSE_FIELDS
 
@@ -35,9 +36,7 @@ class UpperSlugRelatedField(serializers.SlugRelatedField):
     """A slug (SKU, warehouse code) matched after trimming and upper-casing, as the services store them."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, str):
-            data = data.strip().upper()
-        return super().to_internal_value(data)
+        return super().to_internal_value(normalize_code(data))
 
 
 def SkuField(**kwargs: Any) -> UpperSlugRelatedField:

@@ -20,11 +20,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet
+from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, ServiceWriteMixin
 
 from .. import selectors, services
 from ..enums import MoveKind, ReceiptStatus, ReplenishmentStatus, TaxCategory
-from ..models import ExpectedReceipt, Product, ReplenishmentRequest, StockLevel, StockMove, Warehouse
+from ..models import (
+    ExpectedReceipt,
+    Product,
+    ReplenishmentRequest,
+    StockLevel,
+    StockMove,
+    Warehouse,
+    normalize_code,
+)
 from . import serializers as s
 
 
@@ -41,7 +49,7 @@ class CodeFilter(django_filters.CharFilter):
     """An exact SKU or warehouse code, any case: upper-cased as stored, so the unique index serves it."""
 
     def filter(self, qs: QuerySet, value: str) -> QuerySet:
-        return super().filter(qs, value.strip().upper() if value else value)
+        return super().filter(qs, normalize_code(value) if value else value)
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -103,7 +111,7 @@ class ReplenishmentRequestFilter(_ProductWarehouseFilter):
         responses=s.ProductSerializer,
     ),
 )
-class ProductViewSet(O2CReadOnlyViewSet):
+class ProductViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     """Products with their stock per warehouse (on hand, reserved, available).
 
     Create and update go through `product_create` / `product_update`. DELETE does not delete: it
@@ -114,6 +122,9 @@ class ProductViewSet(O2CReadOnlyViewSet):
 
     queryset = Product.objects.all()  # for the permission class and the schema; see get_queryset
     serializer_class = s.ProductSerializer
+    create_service = staticmethod(services.product_create)
+    update_service = staticmethod(services.product_update)
+    update_id = "product_id"
     filterset_class = ProductFilter
     search_fields = ["sku", "name"]
     ordering_fields = ["sku", "name", "list_price", "created_at", "updated_at"]
@@ -122,20 +133,6 @@ class ProductViewSet(O2CReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.product_list()
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(self.get_serializer_class(), request.data)
-        product = services.product_create(actor=request.user, **data)
-        return Response(self.get_serializer(product).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
-        product = self.get_object()
-        data = _validated(self.get_serializer_class(), request.data, instance=product, partial=partial)
-        product = services.product_update(product_id=product.pk, actor=request.user, **data)
-        return Response(self.get_serializer(product).data)
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(request, *args, partial=True, **kwargs)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         product = services.product_update(product_id=self.get_object().pk, actor=request.user, is_active=False)
@@ -166,29 +163,19 @@ class ProductViewSet(O2CReadOnlyViewSet):
         return Response(s.AvailabilitySerializer(body).data)
 
 
-class WarehouseViewSet(O2CReadOnlyViewSet):
+class WarehouseViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     """Warehouses. Create and update go through `warehouse_create` / `warehouse_update`; no DELETE
     (close a warehouse with `is_active=false`)."""
 
     queryset = Warehouse.objects.all()
     serializer_class = s.WarehouseSerializer
+    create_service = staticmethod(services.warehouse_create)
+    update_service = staticmethod(services.warehouse_update)
+    update_id = "warehouse_id"
     filterset_fields = ["code", "is_active"]
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _validated(self.get_serializer_class(), request.data)
-        warehouse = services.warehouse_create(actor=request.user, **data)
-        return Response(self.get_serializer(warehouse).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
-        warehouse = self.get_object()
-        data = _validated(self.get_serializer_class(), request.data, instance=warehouse, partial=partial)
-        warehouse = services.warehouse_update(warehouse_id=warehouse.pk, actor=request.user, **data)
-        return Response(self.get_serializer(warehouse).data)
-
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.update(request, *args, partial=True, **kwargs)
 
 
 # --- stock levels, postings and the ledger -----------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from o2c.masterdata import record_create, record_update
 
-from ..models import Product, Warehouse
+from ..models import Product, Warehouse, normalize_code
 
 PRODUCT_FIELDS = ("sku", "name", "description", "unit", "list_price", "currency", "tax_category", "weight_kg",
                   "is_active", "lead_time_days")
@@ -18,15 +18,15 @@ WAREHOUSE_FIELDS = ("code", "name", "address", "shipping_capacity_per_day", "wor
 
 @transaction.atomic
 def product_create(*, actor: AbstractBaseUser | None, **fields: Any) -> Product:
-    if isinstance(fields.get("sku"), str):
-        fields["sku"] = fields["sku"].strip().upper()
+    if "sku" in fields:
+        fields["sku"] = normalize_code(fields["sku"])
     return record_create(Product, fields, allowed=PRODUCT_FIELDS, actor=actor)
 
 
 @transaction.atomic
 def product_update(*, product_id: int, actor: AbstractBaseUser | None, **changes: Any) -> Product:
-    if isinstance(changes.get("sku"), str):
-        changes["sku"] = changes["sku"].strip().upper()
+    if "sku" in changes:
+        changes["sku"] = normalize_code(changes["sku"])
     product = Product.objects.select_for_update().get(pk=product_id)
     return record_update(product, changes, allowed=PRODUCT_FIELDS, actor=actor)
 

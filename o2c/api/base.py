@@ -1,6 +1,13 @@
-"""Base classes for every API view in the project: idempotent POSTs, one error shape."""
+"""Base classes for every API view in the project: idempotent POSTs, one error shape, writes
+through services."""
 
-from rest_framework import viewsets
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from .idempotency import IdempotentMixin
 
@@ -15,3 +22,34 @@ class O2CReadOnlyViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
 
 class O2CModelViewSet(IdempotentMixin, viewsets.ModelViewSet):
     pass
+
+
+class ServiceWriteMixin:
+    """POST / PUT / PATCH validated by the serializer, saved by the entity's services, never by
+    `serializer.save()`: the API keeps the same rules and audit as the browser and the admin.
+
+    Set `create_service = staticmethod(entity_create)`, `update_service = staticmethod(entity_update)`
+    and `update_id` (the update service's id keyword, e.g. "product_id").
+    """
+
+    create_service: Callable[..., models.Model]
+    update_service: Callable[..., models.Model]
+    update_id: str
+
+    def _validated(self, request: Request, **kwargs: Any) -> dict[str, Any]:
+        serializer = self.get_serializer(data=request.data, **kwargs)  # type: ignore[attr-defined]
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        saved = self.create_service(actor=request.user, **self._validated(request))
+        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)  # type: ignore[attr-defined]
+
+    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
+        instance = self.get_object()  # type: ignore[attr-defined]
+        data = self._validated(request, instance=instance, partial=partial)
+        saved = self.update_service(**{self.update_id: instance.pk}, actor=request.user, **data)
+        return Response(self.get_serializer(saved).data)  # type: ignore[attr-defined]
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from .. import webhooks
 from ..models import AuditEvent, OutboxEvent, WebhookDelivery, WebhookEndpoint
-from .base import O2CReadOnlyViewSet
+from .base import O2CReadOnlyViewSet, ServiceWriteMixin
 from .serializers import (
     AuditEventSerializer,
     OutboxEventSerializer,
@@ -17,36 +17,20 @@ from .serializers import (
 )
 
 
-class WebhookEndpointViewSet(O2CReadOnlyViewSet):
+class WebhookEndpointViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     """Webhook endpoints (Admin). Create/update go through the same service as the browser."""
 
     queryset = WebhookEndpoint.objects.all()
     serializer_class = WebhookEndpointSerializer
     filterset_fields = ["is_active"]
     search_fields = ["name", "url"]
+    create_service = staticmethod(webhooks.webhook_endpoint_create)
+    update_service = staticmethod(webhooks.webhook_endpoint_update)
+    update_id = "endpoint_id"
     action_permissions = {
         "ping": ["o2c.change_webhookendpoint"],
         "rotate_secret": ["o2c.change_webhookendpoint"],
     }
-
-    def create(self, request: Request) -> Response:
-        data = self._validated(request)
-        endpoint = webhooks.webhook_endpoint_create(actor=request.user, **data)
-        return Response(self.get_serializer(endpoint).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request: Request, pk: str, partial: bool = False) -> Response:
-        endpoint = self.get_object()
-        data = self._validated(request, partial=partial)
-        endpoint = webhooks.webhook_endpoint_update(endpoint_id=endpoint.pk, actor=request.user, **data)
-        return Response(self.get_serializer(endpoint).data)
-
-    def partial_update(self, request: Request, pk: str) -> Response:
-        return self.update(request, pk, partial=True)
-
-    def _validated(self, request: Request, partial: bool = False) -> dict:
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer)
     @action(detail=True, methods=["post"])
