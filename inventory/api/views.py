@@ -207,6 +207,14 @@ class _StockPostingViewSet(O2CGenericViewSet):
     queryset = StockMove.objects.none()
     pagination_class = None
     filter_backends: list = []
+    service: Any  # staticmethod(stock_…): takes the validated fields and the actor
+
+    def create(self, request: Request) -> Response:
+        result = self.service(actor=request.user, **_validated(self.serializer_class, request.data))
+        return Response(self.present(result), status=status.HTTP_201_CREATED)
+
+    def present(self, move: StockMove) -> dict[str, Any]:
+        return s.StockMoveSerializer(move).data
 
 
 @extend_schema_view(create=extend_schema(
@@ -216,11 +224,7 @@ class StockReceiptViewSet(_StockPostingViewSet):
     """Goods arrive in a warehouse: one `receipt` move (`stock_receive`)."""
 
     serializer_class = s.StockReceiptInputSerializer
-
-    def create(self, request: Request) -> Response:
-        data = _validated(s.StockReceiptInputSerializer, request.data)
-        move = services.stock_receive(actor=request.user, **data)
-        return Response(s.StockMoveSerializer(move).data, status=status.HTTP_201_CREATED)
+    service = staticmethod(services.stock_receive)
 
 
 @extend_schema_view(create=extend_schema(
@@ -231,11 +235,7 @@ class StockAdjustmentViewSet(_StockPostingViewSet):
     never into stock reserved for orders."""
 
     serializer_class = s.StockAdjustmentInputSerializer
-
-    def create(self, request: Request) -> Response:
-        data = _validated(s.StockAdjustmentInputSerializer, request.data)
-        move = services.stock_adjust(actor=request.user, **data)
-        return Response(s.StockMoveSerializer(move).data, status=status.HTTP_201_CREATED)
+    service = staticmethod(services.stock_adjust)
 
 
 @extend_schema_view(create=extend_schema(
@@ -245,11 +245,10 @@ class StockTransferViewSet(_StockPostingViewSet):
     """Move available stock to another warehouse: a `transfer_out` and a `transfer_in` move (`stock_transfer`)."""
 
     serializer_class = s.StockTransferInputSerializer
+    service = staticmethod(services.stock_transfer)
 
-    def create(self, request: Request) -> Response:
-        data = _validated(s.StockTransferInputSerializer, request.data)
-        moves = services.stock_transfer(actor=request.user, **data)
-        return Response(s.TransferResultSerializer({"moves": moves}).data, status=status.HTTP_201_CREATED)
+    def present(self, moves: tuple[StockMove, StockMove]) -> dict[str, Any]:  # type: ignore[override]
+        return s.TransferResultSerializer({"moves": moves}).data
 
 
 # --- expected receipts and replenishment -------------------------------------------------------
