@@ -14,7 +14,10 @@ SALES, WAREHOUSE, FINANCE, ADMIN = "Sales", "Warehouse", "Finance", "Admin"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALES: [
-        "orders.*",
+        "orders.add_*",
+        "orders.change_*",
+        "orders.delete_*",
+        "orders.view_*",
         "inventory.view_*",
         "fulfillment.view_*",
         "billing.view_*",
@@ -30,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "receivables.*",
         "orders.view_*",
         "orders.change_customer",
+        "orders.manage_credit",
         "fulfillment.view_*",
         "inventory.view_*",
         "o2c.view_auditevent",

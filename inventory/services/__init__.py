@@ -7,6 +7,7 @@ from .stock import (
     DemandLine,
     ReservationRequest,
     stock_adjust,
+    stock_fill_backorders,
     stock_issue,
     stock_receive,
     stock_release,
@@ -20,7 +21,8 @@ from .stock import (
 __all__ = [
     "DemandLine", "ReservationRequest", "expected_receipt_cancel", "expected_receipt_create",
     "expected_receipt_receive", "product_create", "product_update", "replenishment_cancel",
-    "replenishment_mark_ordered", "replenishment_run", "stock_adjust", "stock_issue", "stock_receive",
+    "replenishment_mark_ordered", "replenishment_run", "stock_adjust", "stock_fill_backorders", "stock_issue",
+    "stock_receive",
     "stock_release", "stock_reserve", "stock_reserve_many", "stock_return", "stock_scrap", "stock_transfer",
     "warehouse_create", "warehouse_update",
 ]

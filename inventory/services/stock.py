@@ -95,6 +95,12 @@ SELECT p, w, k, r, q, h, now(), now()
 ON CONFLICT (source_key, warehouse_id) DO UPDATE
    SET quantity_requested = EXCLUDED.quantity_requested, quantity_reserved = EXCLUDED.quantity_reserved,
        updated_at = now()"""
+_BACKORDERS_AHEAD = f"""
+SELECT product_id, warehouse_id, sum(quantity_requested - quantity_reserved)
+  FROM {_RESERVATIONS}
+ WHERE (product_id, warehouse_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[]))
+   AND quantity_requested > quantity_reserved AND NOT source_key = ANY(%s::varchar[])
+ GROUP BY product_id, warehouse_id"""
 
 
 def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
@@ -132,6 +138,15 @@ def _post(
         balance_after=level.on_hand, reason=reason[:200], reference=reference[:100], source_key=source_key[:100],
         actor=actor if actor is not None and actor.is_authenticated else None,
     )
+
+
+def _upsert_reservations(reservations: Iterable[StockReservation]) -> None:
+    rows = list(reservations)
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT_RESERVATIONS, [
+            [r.product_id for r in rows], [r.warehouse_id for r in rows], [r.source_key for r in rows],
+            [r.reference for r in rows], [r.quantity_requested for r in rows], [r.quantity_reserved for r in rows],
+        ])
 
 
 def _save(levels: Iterable[StockLevel], moves: Sequence[StockMove] = ()) -> list[StockMove]:
@@ -241,7 +256,9 @@ def stock_reserve_many(
     """Reserve for many lines at once (an order's confirmation): a fixed number of queries.
 
     Each request adds to its line's demand; what is available now is reserved, the rest stays
-    requested (a backorder). Returns the quantity newly reserved per request, in order.
+    requested (a backorder). Earlier backorders come first: stock they wait for is not handed to
+    new demand (they get it when `stock_fill_backorders` runs). Returns the quantity newly
+    reserved per request, in order.
     """
     cleaned = [(r, clean_quantity(r.quantity)) for r in requests]
     levels = lock_levels((r.line.product_id, r.warehouse.pk) for r, _ in cleaned)
@@ -250,9 +267,11 @@ def stock_reserve_many(
         (res.source_key, res.warehouse_id): res
         for res in StockReservation.objects.raw(_LOCK_RESERVATIONS, [[k for k, _ in keys], [w for _, w in keys]])
     }
+    ahead = _backorders_ahead(levels, [k for k, _ in keys])
     granted: list[Decimal] = []
     for request, qty in cleaned:
-        level = levels[(request.line.product_id, request.warehouse.pk)]
+        pair = (request.line.product_id, request.warehouse.pk)
+        level = levels[pair]
         key = (request.line.source_key, request.warehouse.pk)
         reservation = existing.get(key)
         if reservation is None:
@@ -263,18 +282,50 @@ def stock_reserve_many(
             )
         elif reservation.product_id != request.line.product_id:
             raise ValidationFailed("A source line reserves one product.", details={"product": ["Mismatch."]})
-        grant = max(min(qty, level.available), Decimal(0))
+        grant = max(min(qty, level.available - ahead.get(pair, Decimal(0))), Decimal(0))
+        ahead[pair] = ahead.get(pair, Decimal(0)) + qty - grant
         level.reserved += grant
         reservation.quantity_requested += qty
         reservation.quantity_reserved += grant
         granted.append(grant)
     _update_levels(levels.values())
-    rows = list(existing.values())
+    _upsert_reservations(existing.values())
+    return granted
+
+
+def _backorders_ahead(levels: dict[tuple[int, int], StockLevel], own_keys: list[str]) -> dict[tuple[int, int], Decimal]:
+    """Backordered demand of other lines per locked (product, warehouse): it is served first."""
+    pairs = list(levels)
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT_RESERVATIONS, [
-            [r.product_id for r in rows], [r.warehouse_id for r in rows], [r.source_key for r in rows],
-            [r.reference for r in rows], [r.quantity_requested for r in rows], [r.quantity_reserved for r in rows],
-        ])
+        cursor.execute(_BACKORDERS_AHEAD, [[p for p, _ in pairs], [w for _, w in pairs], own_keys])
+        return {(p, w): qty for p, w, qty in cursor.fetchall()}
+
+
+@transaction.atomic
+def stock_fill_backorders(
+    *, product: Product, warehouse: Warehouse, lines: Sequence[DemandLine], actor: AbstractBaseUser | None = None,
+) -> list[Decimal]:
+    """Reserve available stock for backordered lines in the order given (the caller's queue, e.g.
+    first come first served). Adds no demand; a line that is not backordered gets nothing.
+    Running it again with nothing new available changes nothing. Returns the grant per line."""
+    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    keys = sorted({line.source_key for line in lines})
+    found = {res.source_key: res for res in StockReservation.objects.raw(
+        _LOCK_RESERVATIONS, [keys, [warehouse.pk] * len(keys)])}
+    granted: list[Decimal] = []
+    changed: dict[str, StockReservation] = {}
+    for line in lines:
+        reservation = found.get(line.source_key)
+        grant = min(reservation.backordered, level.available) if reservation else Decimal(0)
+        grant = max(grant, Decimal(0))
+        if grant:
+            reservation.quantity_reserved += grant
+            level.reserved += grant
+            changed[line.source_key] = reservation
+        granted.append(grant)
+    if changed:
+        _update_levels([level])
+        _upsert_reservations(changed.values())
     return granted
 
 

@@ -120,6 +120,7 @@ O2C_COMPANY = {
     "name": env("COMPANY_NAME", default="Demo Trading GmbH"),
     "address": env("COMPANY_ADDRESS", default="Hafenstrasse 1\n20457 Hamburg\nGermany"),
     "vat_id": env("COMPANY_VAT_ID", default="DE123456789"),
+    "country": env("COMPANY_COUNTRY", default="DE"),
     "iban": env("COMPANY_IBAN", default="DE89370400440532013000"),
     "email": env("COMPANY_EMAIL", default=DEFAULT_FROM_EMAIL),
 }
@@ -191,5 +192,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
 }

@@ -1,0 +1,16 @@
+"""What the sales desk does when something upstream happens (outbox subscribers, run once per event)."""
+
+from __future__ import annotations
+
+from inventory.models import Warehouse
+from o2c.models import OutboxEvent
+
+from .services import backorders_fill
+
+
+def fill_backorders_on_receipt(event: OutboxEvent) -> None:
+    """`stock.received`: backordered order lines of that product and warehouse get the stock, first
+    come first served. Safe to repeat: it only hands out stock that is still available."""
+    warehouse_id = Warehouse.objects.filter(code=event.payload["warehouse"]).values_list("pk", flat=True).first()
+    if warehouse_id is not None:
+        backorders_fill(product_id=event.payload["product"], warehouse_id=warehouse_id)
