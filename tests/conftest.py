@@ -5,7 +5,8 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -86,3 +87,24 @@ def webhook_receiver() -> Iterator[Receiver]:
     yield holder["r"]
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def celery_worker(transactional_db) -> Iterator[None]:
+    """A real Celery worker (in-process, solo pool) on the test Redis, against the test database."""
+    from celery.contrib.testing.worker import start_worker
+
+    from o2c.celery import app
+
+    app.control.purge()  # messages left by earlier tests name rows that no longer exist
+    with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+        yield
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False

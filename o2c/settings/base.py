@@ -119,7 +119,7 @@ O2C_DEFAULT_CURRENCY = env("O2C_DEFAULT_CURRENCY", default="EUR")
 O2C_COMPANY = {
     "name": env("COMPANY_NAME", default="Demo Trading GmbH"),
     "address": env("COMPANY_ADDRESS", default="Hafenstrasse 1\n20457 Hamburg\nGermany"),
-    "vat_id": env("COMPANY_VAT_ID", default="DE123456789"),
+    "vat_id": env("COMPANY_VAT_ID", default="DE123456788"),
     "country": env("COMPANY_COUNTRY", default="DE"),
     "iban": env("COMPANY_IBAN", default="DE89370400440532013000"),
     "email": env("COMPANY_EMAIL", default=DEFAULT_FROM_EMAIL),
@@ -184,6 +184,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several serializers get one name each (else spectacular warns about collisions).
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.enums.OrderStatus",
+        "QuoteStatusEnum": "orders.enums.QuoteStatus",
+        "ProgressEnum": "orders.enums.Progress",
+    },
 }
 
 LOGGING = {

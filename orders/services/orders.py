@@ -92,7 +92,7 @@ def _lock(order_id: int) -> SalesOrder:
 
 
 def _locked_lines(order: SalesOrder) -> list[SalesOrderLine]:
-    return list(SalesOrderLine.objects.select_for_update().filter(order=order).select_related("product")
+    return list(SalesOrderLine.objects.select_for_update(of=("self",)).filter(order=order).select_related("product")
                 .order_by("pk"))
 
 

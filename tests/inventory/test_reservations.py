@@ -7,7 +7,14 @@ import pytest
 from django.db import connection
 
 from inventory.models import StockLevel, StockReservation
-from inventory.services import DemandLine, ReservationRequest, stock_release, stock_reserve, stock_reserve_many
+from inventory.services import (
+    DemandLine,
+    ReservationRequest,
+    stock_fill_backorders,
+    stock_release,
+    stock_reserve,
+    stock_reserve_many,
+)
 from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
 
 
@@ -87,3 +94,22 @@ def test_reserving_many_lines_takes_a_fixed_number_of_queries(django_assert_max_
     assert granted == [Decimal(2)] * 12
     assert len(two.captured_queries) == len(twelve.captured_queries)
     print(f"\nstock_reserve_many: {len(twelve.captured_queries)} queries for 2 lines and for 12 lines")
+
+
+@pytest.mark.django_db
+def test_waiting_backorders_are_served_before_new_demand_and_in_the_callers_order() -> None:
+    warehouse = WarehouseFactory()
+    product = stocked(ProductFactory(), warehouse, 1)
+    older, newer, newest = (DemandLine(f"test.line:{n}", product.pk, f"SO-{n}") for n in (1, 2, 3))
+    assert stock_reserve(order_line=older, warehouse=warehouse, qty=Decimal(3)) == Decimal(1)  # 2 backordered
+    assert stock_reserve(order_line=newer, warehouse=warehouse, qty=Decimal(2)) == Decimal(0)  # 2 backordered
+    stocked(product, warehouse, 3)  # 3 more arrived; the stock.received fill has not run yet
+    # new demand gets only what is left beyond the 4 backordered units waiting: nothing
+    assert stock_reserve(order_line=newest, warehouse=warehouse, qty=Decimal(1)) == Decimal(0)
+
+    # the caller's queue decides: newer first, then older
+    assert stock_fill_backorders(product=product, warehouse=warehouse, lines=[newer, older]) == [2, 1]
+    assert stock_fill_backorders(product=product, warehouse=warehouse, lines=[newer, older]) == [0, 0]
+    reserved = dict(StockReservation.objects.values_list("source_key", "quantity_reserved"))
+    assert reserved == {"test.line:1": 2, "test.line:2": 2, "test.line:3": 0}
+    assert StockLevel.objects.get(product=product).reserved == 4

@@ -34,7 +34,8 @@ def test_setup_periodic_tasks_registers_every_job_once() -> None:
     tasks = dict(PeriodicTask.objects.values_list("name", "task"))
     assert tasks == {"Outbox and webhook sweep": "o2c.outbox_sweep",
                      "Purge old idempotency keys": "o2c.idempotency_purge",
-                     "Replenishment: raise requests below reorder point": "inventory.replenishment_run"}
+                     "Replenishment: raise requests below reorder point": "inventory.replenishment_run",
+                     "Quotes: expire past their validity": "orders.quotes_expire"}
 
 
 @pytest.mark.django_db
