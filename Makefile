@@ -62,7 +62,7 @@ lock: $(UV)
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements-dev.lock
 
 bench: install
-	$(EMBEDDED) bash -c 'for b in bench/bench_*.py; do echo "== $$b"; python $$b || exit 1; done'
+	$(EMBEDDED) bash -c 'for b in bench/[!_]*.py; do echo "== $$b"; python $$b || exit 1; done'
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=o2c.settings.production SECRET_KEY=$$(python -c 'import secrets;print(secrets.token_urlsafe(50))') \

@@ -32,13 +32,19 @@ def _full_clean(instance: models.Model) -> None:
         ) from None
 
 
+def _jsonable(value: Any) -> Any:
+    """Audit data is JSON: a related record (e.g. a customer's payment term) is stored as its text."""
+    return str(value) if isinstance(value, models.Model) else value
+
+
 def record_create(model: type[M], data: dict[str, Any], *, allowed: Iterable[str],
                   actor: AbstractBaseUser | None) -> M:
     _check_fields(data, allowed)
     instance = model(**data)
     _full_clean(instance)
     instance.save()
-    audit_record(obj=instance, action="created", actor=actor, data={"fields": {k: data[k] for k in sorted(data)}})
+    audit_record(obj=instance, action="created", actor=actor,
+                 data={"fields": {k: _jsonable(data[k]) for k in sorted(data)}})
     return instance
 
 
@@ -50,7 +56,7 @@ def record_update(instance: M, changes: dict[str, Any], *, allowed: Iterable[str
     for name, value in changes.items():
         setattr(instance, name, value)
     _full_clean(instance)
-    diff = field_changes(before, instance)
+    diff = {name: [_jsonable(v) for v in pair] for name, pair in field_changes(before, instance).items()}
     if diff:
         instance.save()
         audit_record(obj=instance, action="updated", actor=actor, data={"changes": diff})

@@ -33,6 +33,10 @@ NAVIGATION: tuple[Section, ...] = (
     Section("Overview", EVERYONE, (Link("Home", "home", "house"),)),
     Section("Sales", frozenset({SALES}), (
         Link("Sales desk", "orders:home", "cart"),
+        Link("Customers", "orders:customer-list", "people"),
+        Link("Quotes", "orders:quote-list", "file-earmark-text"),
+        Link("Orders", "orders:order-list", "receipt-cutoff"),
+        Link("New order", "orders:order-create", "plus-square"),
         Link("Products", "inventory:product-list", "boxes"),
     )),
     Section("Warehouse", frozenset({WAREHOUSE}), (
@@ -42,6 +46,7 @@ NAVIGATION: tuple[Section, ...] = (
         Link("Fulfillment", "fulfillment:home", "truck"),
     )),
     Section("Finance", frozenset({FINANCE}), (
+        Link("Credit approvals", "orders:credit-queue", "shield-check"),
         Link("Billing", "billing:home", "receipt"),
         Link("Receivables", "receivables:home", "cash-coin"),
         Link("Audit log", "audit-log", "journal-text"),

@@ -12,6 +12,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from o2c.events import subscribe
 
-        from .subscribers import fill_backorders_on_receipt
+        from .subscribers import fill_backorders_on_receipt, send_confirmation_on_confirmed
 
         subscribe("stock.received", fill_backorders_on_receipt, name="orders.fill_backorders")
+        subscribe("order.confirmed", send_confirmation_on_confirmed, name="orders.send_confirmation")

@@ -121,6 +121,7 @@ class ShippingAddress(models.Model):
 
     class Meta:
         ordering = ["-is_default", "label"]
+        verbose_name_plural = "shipping addresses"
         constraints = [
             models.UniqueConstraint(fields=["customer"], condition=Q(is_default=True),
                                     name="shippingaddress_one_default"),

@@ -45,6 +45,7 @@ EU_COUNTRIES = frozenset({
 # VAT ids of Greece start with EL, not GR.
 VAT_PREFIX = {"GR": "EL"}
 MAX_LINES = 500
+MAX_AMOUNT = Decimal(10) ** 16  # a MoneyField (18 digits, 2 places) holds less: every stored amount stays below
 
 
 def company_country() -> str:
@@ -137,7 +138,11 @@ def parse_decimal(value: Any, *, low: Decimal, high: Decimal | None, places: int
     return number
 
 
-def _product_key(value: Any) -> tuple[str, Any]:
+def _product_key(line: Mapping[str, Any]) -> tuple[str, Any]:
+    """A line names its product by `sku`, or by `product`: a Product, an id, or (not digits) a SKU."""
+    if str(line.get("sku") or "").strip():
+        return "sku", normalize_code(line["sku"])
+    value = line.get("product")
     if isinstance(value, Product):
         return "pk", value.pk
     if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
@@ -150,17 +155,18 @@ def _product_key(value: Any) -> tuple[str, Any]:
 def price_lines(
     *, customer: Customer, lines: Sequence[Mapping[str, Any]], on: datetime.date, treatment: str | None = None,
 ) -> list[PricedLine]:
-    """Validate and price the lines a user typed ({product: id|SKU, quantity, unit_price?, discount_percent?,
-    description?}). A fixed number of queries whatever the line count. Raises ValidationFailed with
+    """Validate and price the lines a user typed ({product: id | sku: SKU, quantity, unit_price?,
+    discount_percent?, description?}). A fixed number of queries whatever the line count. Raises ValidationFailed with
     `details["lines"]` holding one dict of field errors per line."""
     if not lines:
         raise ValidationFailed("Add at least one line.", details={"lines": ["At least one line is required."]})
     if len(lines) > MAX_LINES:
         raise ValidationFailed(f"At most {MAX_LINES} lines.", details={"lines": [f"At most {MAX_LINES} lines."]})
-    keys = [_product_key(line.get("product")) for line in lines]
-    ids = {v for k, v in keys if k == "pk"}
+    keys = [_product_key(line) for line in lines]
+    given = {line["product"].pk: line["product"] for line in lines if isinstance(line.get("product"), Product)}
+    ids = {v for k, v in keys if k == "pk"} - set(given)
     skus = {v for k, v in keys if k == "sku"}
-    products = list(Product.objects.filter(Q(pk__in=ids) | Q(sku__in=skus))) if ids or skus else []
+    products = [*given.values(), *(Product.objects.filter(Q(pk__in=ids) | Q(sku__in=skus)) if ids or skus else [])]
     by_key = {("pk", p.pk): p for p in products} | {("sku", p.sku): p for p in products}
     overrides = dict(
         PriceListItem.objects.filter(customer=customer, product__in=products).values_list("product_id", "unit_price")
@@ -212,6 +218,10 @@ def price_lines(
     if any(errors):
         count = sum(1 for e in errors if e)
         raise ValidationFailed(f"{count} line(s) need attention.", details={"lines": errors})
+    gross = sum((p.net_amount + p.tax_amount for p in priced), ZERO)
+    if gross >= MAX_AMOUNT:  # the lines and totals are stored: refuse what no amount column can hold
+        raise ValidationFailed(f"The total {gross} is too large.",
+                               details={"lines": [f"The total must stay below {MAX_AMOUNT:,}."]})
     return priced
 
 

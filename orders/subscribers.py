@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from inventory.models import Warehouse
 from o2c.models import OutboxEvent
 
@@ -14,3 +16,11 @@ def fill_backorders_on_receipt(event: OutboxEvent) -> None:
     warehouse_id = Warehouse.objects.filter(code=event.payload["warehouse"]).values_list("pk", flat=True).first()
     if warehouse_id is not None:
         backorders_fill(product_id=event.payload["product"], warehouse_id=warehouse_id)
+
+
+def send_confirmation_on_confirmed(event: OutboxEvent) -> None:
+    """`order.confirmed`: e-mail the confirmation (PDF attached) once this dispatch has committed."""
+    from .tasks import order_confirmation_send
+
+    order_id = event.payload["order"]
+    transaction.on_commit(lambda: order_confirmation_send.delay(order_id))

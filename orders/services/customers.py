@@ -94,13 +94,17 @@ def customer_set_credit(
         if limit != customer.credit_limit:
             changes["credit_limit"] = [customer.credit_limit, limit]
             customer.credit_limit = limit
-    if credit_hold is not None and credit_hold != customer.credit_hold:
-        if credit_hold and not reason.strip():
+    new_reason = reason.strip()[:200]
+    if credit_hold and customer.credit_hold and new_reason and new_reason != customer.credit_hold_reason:
+        changes["credit_hold_reason"] = [customer.credit_hold_reason, new_reason]
+        customer.credit_hold_reason = new_reason
+    elif credit_hold is not None and credit_hold != customer.credit_hold:
+        if credit_hold and not new_reason:
             raise ValidationFailed("Say why the customer goes on credit hold.",
                                    details={"reason": ["A reason is required."]})
         changes["credit_hold"] = [customer.credit_hold, credit_hold]
         customer.credit_hold = credit_hold
-        customer.credit_hold_reason = reason.strip()[:200] if credit_hold else ""
+        customer.credit_hold_reason = new_reason if credit_hold else ""
         customer.credit_hold_by = actor if credit_hold and actor is not None and actor.is_authenticated else None
         customer.credit_hold_at = timezone.now() if credit_hold else None
     if changes:

@@ -36,10 +36,13 @@ def priced_document(
     return {"tax_treatment": treatment, **document_totals(priced).as_fields()}, priced
 
 
-def replace_lines(document: SalesDocument, line_model: type[SalesLine], fk: str, priced: list[PricedLine]) -> None:
-    """Write the document's lines (a draft's lines are replaced as a whole): two queries."""
-    line_model.objects.filter(**{fk: document}).delete()  # type: ignore[attr-defined]
-    line_model.objects.bulk_create(  # type: ignore[attr-defined]
+def replace_lines(
+    document: SalesDocument, line_model: type[SalesLine], fk: str, priced: list[PricedLine], *, new: bool = False,
+) -> list[SalesLine]:
+    """Write the document's lines (a draft's lines are replaced as a whole; a new document has none)."""
+    if not new:
+        line_model.objects.filter(**{fk: document}).delete()  # type: ignore[attr-defined]
+    return line_model.objects.bulk_create(  # type: ignore[attr-defined]
         [line_model(**{fk: document}, **p.as_fields()) for p in priced]
     )
 
@@ -48,3 +51,13 @@ def line_inputs(lines: models.QuerySet | Sequence[SalesLine]) -> list[dict[str, 
     """A document's lines as the input of another document (quote → order keeps the quoted prices)."""
     return [{"product": line.product_id, "quantity": line.quantity, "unit_price": line.unit_price,
              "discount_percent": line.discount_percent, "description": line.description} for line in lines]
+
+
+def with_lines(document: SalesDocument, lines: Sequence[SalesLine]) -> SalesDocument:
+    """Hand the document back with the lines the service holds, in position order, so callers
+    (API responses, pages) show them without reading them again."""
+    held = document.lines.all()  # type: ignore[attr-defined]  # lazy: no query
+    held._result_cache = sorted(lines, key=lambda line: line.position)  # as prefetch_related leaves it
+    held._prefetch_done = True
+    document._prefetched_objects_cache = {"lines": held}  # type: ignore[attr-defined]
+    return document

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -28,19 +28,37 @@ from o2c.states import transition
 from ..enums import ORDER_TRANSITIONS, OrderStatus, Progress
 from ..models import Customer, Quote, SalesOrder, SalesOrderLine, ShippingAddress
 from ..selectors import credit_block_reason
-from .documents import check_customer, priced_document, replace_lines
+from .documents import check_customer, priced_document, replace_lines, with_lines
 
 ZERO = Decimal(0)
 HEADER_FIELDS = ("ship_to", "requested_date", "customer_reference", "notes", "warehouse")
-LINE_STATE_FIELDS = ["reserved_quantity", "backordered_quantity", "promise_date"]
+_UPDATE_LINE_STATE = f"""
+UPDATE {SalesOrderLine._meta.db_table} AS l
+   SET reserved_quantity = v.reserved, backordered_quantity = v.backordered, promise_date = v.promise_date,
+       cancelled_quantity = v.cancelled
+  FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::date[], %s::numeric[])
+       AS v(id, reserved, backordered, promise_date, cancelled)
+ WHERE l.id = v.id"""
 
 
-def _check_header(customer: Customer, header: dict[str, Any]) -> dict[str, Any]:
+def _save_line_state(lines: Sequence[SalesOrderLine]) -> None:
+    """Write what confirming, filling and cancelling change on lines: one statement for any count."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UPDATE_LINE_STATE, [
+            [line.pk for line in lines], [line.reserved_quantity for line in lines],
+            [line.backordered_quantity for line in lines], [line.promise_date for line in lines],
+            [line.cancelled_quantity for line in lines],
+        ])
+
+
+def _check_header(customer: Customer, header: dict[str, Any], *, for_update: bool = False) -> dict[str, Any]:
     ship_to = header.get("ship_to")
     if isinstance(ship_to, ShippingAddress) and ship_to.customer_id != customer.pk:
         raise ValidationFailed("The ship-to address belongs to another customer.",
                                details={"ship_to": ["Not an address of this customer."]})
     warehouse = header.get("warehouse")
+    if "warehouse" in header and warehouse is None and for_update:
+        raise ValidationFailed("An order ships from a warehouse.", details={"warehouse": ["Required."]})
     if isinstance(warehouse, Warehouse) and not warehouse.is_active:
         raise ValidationFailed(f"Warehouse {warehouse.code} is closed.", details={"warehouse": ["Closed."]})
     requested = header.get("requested_date")
@@ -80,11 +98,11 @@ def order_create(
         number=str(number), customer=customer, currency=currency, quote=quote,
         created_by=actor if actor is not None and actor.is_authenticated else None, **header, **totals,
     )
-    replace_lines(order, SalesOrderLine, "order", priced)
+    lines = replace_lines(order, SalesOrderLine, "order", priced, new=True)
     audit_record(obj=order, action="created", actor=actor,
                  data={"lines": len(priced), "gross_total": str(order.gross_total),
                        **({"quote": quote.number} if quote else {})})
-    return order
+    return with_lines(order, lines)
 
 
 def _lock(order_id: int) -> SalesOrder:
@@ -110,8 +128,9 @@ def order_update(
     if unknown:
         raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.",
                                details={f: ["Unknown field."] for f in unknown})
-    header = _check_header(order.customer, header)
-    changes = {k: [str(getattr(order, k)), str(v)] for k, v in header.items() if getattr(order, k) != v}
+    header = _check_header(order.customer, {k: v for k, v in header.items() if getattr(order, k) != v},
+                           for_update=True)
+    changes = {k: [str(getattr(order, k)), str(v)] for k, v in header.items()}
     for name, value in header.items():
         setattr(order, name, value)
     if lines is not None:
@@ -145,7 +164,7 @@ def _reserve_and_confirm(order: SalesOrder, lines: list[SalesOrderLine], actor: 
         line.reserved_quantity = grant
         line.backordered_quantity = line.quantity - grant
     _promise_dates(order, lines)
-    SalesOrderLine.objects.bulk_update(lines, LINE_STATE_FIELDS)
+    _save_line_state(lines)
     order.confirmed_at = timezone.now()
     order.hold_reason = ""
     backordered = sum((line.backordered_quantity for line in lines), ZERO)
@@ -158,14 +177,7 @@ def _reserve_and_confirm(order: SalesOrder, lines: list[SalesOrderLine], actor: 
                    "reserved": line.reserved_quantity, "backordered": line.backordered_quantity,
                    "promise_date": line.promise_date} for line in lines],
     })
-    transaction.on_commit(lambda: _send_confirmation_later(order.pk))
-    return order
-
-
-def _send_confirmation_later(order_id: int) -> None:
-    from ..tasks import order_confirmation_send
-
-    order_confirmation_send.delay(order_id)
+    return with_lines(order, lines)
 
 
 def _already(order: SalesOrder, wanted: set[str], verb: str) -> None:
@@ -177,8 +189,8 @@ def _already(order: SalesOrder, wanted: set[str], verb: str) -> None:
 @transaction.atomic
 def order_confirm(*, order_id: int, actor: AbstractBaseUser | None) -> SalesOrder:
     """Credit check, then reserve line by line (the rest is backordered), date the lines, publish
-    `order.confirmed`, and e-mail the confirmation after commit. Over the credit limit or on credit
-    hold, the order goes on hold instead and waits in Finance's queue."""
+    `order.confirmed` (its subscriber e-mails the confirmation, off the request path). Over the
+    credit limit or on credit hold, the order goes on hold instead and waits in Finance's queue."""
     order = _lock(order_id)
     _already(order, {OrderStatus.DRAFT}, "confirmed")
     lines = _locked_lines(order)
@@ -238,7 +250,7 @@ def order_cancel(*, order_id: int, actor: AbstractBaseUser | None, reason: str =
             released[str(line.position)] = str(line.open_quantity)
             line.cancelled_quantity += line.open_quantity
             line.reserved_quantity = line.backordered_quantity = ZERO
-        SalesOrderLine.objects.bulk_update(open_lines, ["cancelled_quantity", *LINE_STATE_FIELDS[:2]])
+        _save_line_state(open_lines)
     shipped = any(line.shipped_quantity > 0 for line in lines)
     transition(order, to=OrderStatus.DONE if shipped else OrderStatus.CANCELLED, actor=actor,
                allowed=ORDER_TRANSITIONS, action="cancelled", data={"reason": reason.strip(), "released": released})
@@ -303,7 +315,7 @@ def backorders_fill(*, product_id: int, warehouse_id: int, actor: AbstractBaseUs
             filled[number] = filled.get(number, ZERO) + grant
     if changed:
         _promise_dates(first, changed)
-        SalesOrderLine.objects.bulk_update(changed, LINE_STATE_FIELDS)
+        _save_line_state(changed)
         for line in changed:
             audit_record(obj=orders[line.order_id], action="backorder_filled", actor=actor,
                          data={"line": line.position, "sku": line.product.sku,

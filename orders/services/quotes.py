@@ -48,7 +48,7 @@ def quote_create(
         number=str(number), customer=customer, currency=currency, valid_until=valid, notes=notes or "",
         created_by=actor if actor is not None and actor.is_authenticated else None, **totals,
     )
-    replace_lines(quote, QuoteLine, "quote", priced)
+    replace_lines(quote, QuoteLine, "quote", priced, new=True)
     audit_record(obj=quote, action="created", actor=actor,
                  data={"lines": len(priced), "gross_total": str(quote.gross_total)})
     return quote

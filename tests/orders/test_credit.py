@@ -10,7 +10,7 @@ from inventory.models import StockLevel
 from o2c.errors import Conflict, ValidationFailed
 from o2c.models import AuditEvent
 from orders.enums import OrderStatus
-from orders.models import SalesOrder, SalesOrderLine
+from orders.models import Customer, SalesOrder, SalesOrderLine
 from orders.selectors import credit_position, credit_queue
 from orders.services import customer_set_credit, order_confirm, order_reject_hold, order_release_hold
 from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
@@ -89,10 +89,12 @@ def test_credit_hold_is_set_with_reason_and_who_and_lifted(finance_user):
     customer.refresh_from_db()
     assert (customer.credit_hold, customer.credit_hold_reason, customer.credit_hold_by, customer.credit_limit) == (
         True, "Bounced cheque", finance_user, Decimal("2500.00"))
+    customer_set_credit(customer_id=customer.pk, actor=finance_user, credit_hold=True, reason="Two cheques bounced")
+    assert Customer.objects.get(pk=customer.pk).credit_hold_reason == "Two cheques bounced"
     customer_set_credit(customer_id=customer.pk, actor=finance_user, credit_hold=False)
     customer.refresh_from_db()
     assert (customer.credit_hold, customer.credit_hold_reason, customer.credit_hold_by) == (False, "", None)
-    assert AuditEvent.objects.filter(object_id=str(customer.pk), action="credit_changed").count() == 2
+    assert AuditEvent.objects.filter(object_id=str(customer.pk), action="credit_changed").count() == 3
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,8 @@ from django.core import mail
 from inventory.models import ExpectedReceipt, StockLevel, StockReservation
 from inventory.selectors import add_working_days, next_working_day
 from o2c.errors import Conflict, ValidationFailed
-from o2c.models import AuditEvent, OutboxEvent
+from o2c.events import event_dispatch
+from o2c.models import AuditEvent, EventReceipt, OutboxEvent
 from orders.enums import OrderStatus
 from orders.models import SalesOrder, SalesOrderLine
 from orders.services import order_confirm, order_confirmation_send, order_update
@@ -54,7 +55,10 @@ def test_confirm_reserves_backorders_and_dates_each_line(warehouse, sales_user, 
     event = OutboxEvent.objects.get(type="order.confirmed")
     assert event.payload["number"] == order.number and len(event.payload["lines"]) == 3
     assert AuditEvent.objects.filter(object_id=str(order.pk), action="confirmed", actor=sales_user).exists()
-    assert callbacks  # the confirmation e-mail and the event dispatch wait for the commit
+    assert len(callbacks) == 1  # the event's dispatch waits for the commit
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert event_dispatch(event_id=str(event.pk)) is True  # its subscriber queues the e-mail
+    assert len(callbacks) == 1 and EventReceipt.objects.filter(subscriber="orders.send_confirmation").exists()
     assert order_confirmation_send(order_id=order.pk) is True
     assert order_confirmation_send(order_id=order.pk) is False  # a second delivery sends nothing
     [message] = mail.outbox

@@ -39,6 +39,14 @@ def test_list_price_customer_discount_and_rounding_per_line() -> None:
                               {"rate": "19.00", "net": "125.94", "tax": "23.93"}]
 
 
+def test_an_all_digit_sku_is_named_by_sku_and_an_id_by_product() -> None:
+    customer = CustomerFactory()
+    numeric = ProductFactory(sku="4711", list_price=Decimal("1.00"))
+    by_sku, by_id = price_lines(customer=customer, on=TODAY, lines=[
+        {"sku": "4711", "quantity": "1"}, {"product": str(numeric.pk), "quantity": "2"}])
+    assert (by_sku.product, by_id.product) == (numeric, numeric)
+
+
 def test_customer_price_list_overrides_list_price_without_customer_discount() -> None:
     customer = CustomerFactory(discount_percent=Decimal("5"))
     product = ProductFactory(list_price=Decimal("10.00"))

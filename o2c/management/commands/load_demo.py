@@ -13,6 +13,7 @@ from o2c.events import publish
 from o2c.models import WebhookEndpoint
 from o2c.roles import ADMIN, FINANCE, SALES, WAREHOUSE
 from o2c.webhooks import webhook_endpoint_create
+from orders.demo import load_orders_demo
 
 DEMO_USERS = [
     ("sales", "Sam", "Seller", SALES),
@@ -34,7 +35,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: object, password: str, **options: object) -> None:
         call_command("setup_roles", verbosity=0)
-        admin_user = warehouse_user = None
+        users: dict[str, User] = {}
         for username, first, last, role in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -45,22 +46,23 @@ class Command(BaseCommand):
             user.is_superuser = role == ADMIN
             user.save()
             user.groups.set([Group.objects.get(name=role)])
-            if role == ADMIN:
-                admin_user = user
-            elif role == WAREHOUSE:
-                warehouse_user = user
+            users[role] = user
             if created:
                 audit_record(obj=user, action="created", actor=None, data={"role": role})
         if not WebhookEndpoint.objects.exists():
             endpoint = webhook_endpoint_create(
                 name="ERP mirror (demo)", url="http://127.0.0.1:8000/api/v1/",
                 event_types=["order.confirmed", "invoice.issued", "payment.received"],
-                is_active=False, actor=admin_user,
+                is_active=False, actor=users[ADMIN],
             )
             publish("demo.loaded", {"users": [u[0] for u in DEMO_USERS], "webhook": endpoint.pk})
-        stock = load_inventory_demo(actor=warehouse_user)
+        stock = load_inventory_demo(actor=users[WAREHOUSE])
         if any(stock.values()):
             self.stdout.write("Inventory demo: " + ", ".join(f"{n} {what}" for what, n in stock.items() if n) + ".")
+        sales = load_orders_demo(sales=users[SALES], finance=users[FINANCE], warehouse=users[WAREHOUSE],
+                                 admin=users[ADMIN])
+        if any(sales.values()):
+            self.stdout.write("Orders demo: " + ", ".join(f"{n} {what}" for what, n in sales.items() if n) + ".")
         self.stdout.write(self.style.SUCCESS("Demo company loaded. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} password: {password:<12} ({role})")
