@@ -24,8 +24,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 from import_export.results import Result
 
-from o2c.admin import ReadOnlyAdmin
-from o2c.errors import NON_FIELD, DomainError, ValidationFailed, form_add_domain_error
+from o2c.admin import ReadOnlyAdmin, run_each
+from o2c.errors import NON_FIELD, ValidationFailed, form_add_domain_error
 
 from .models import (
     ExpectedReceipt,
@@ -56,25 +56,6 @@ MAX_LISTED_PROBLEMS = 20
 QTY = DecimalField(max_digits=14, decimal_places=3)
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
             (6, "Sunday")]
-
-
-def _run_each(
-    admin_: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, label: str, service: Any, id_arg: str,
-) -> None:
-    """Call `service(<id_arg>=pk, actor=user)` per selected row; report what was done and what was
-    refused (a domain error becomes a message, never a 500)."""
-    done, refused = 0, []
-    for obj in queryset.order_by("pk"):
-        try:
-            service(actor=request.user, **{id_arg: obj.pk})
-        except DomainError as err:
-            refused.append(f"{obj}: {err.message}")
-        else:
-            done += 1
-    if done:
-        admin_.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
-    for message in refused:
-        admin_.message_user(request, message, messages.WARNING)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,11 +405,13 @@ class ExpectedReceiptAdmin(admin.ModelAdmin):
 
     @admin.action(description="Receive open quantity", permissions=["receive"])
     def receive_open_quantity(self, request: HttpRequest, queryset: QuerySet[ExpectedReceipt]) -> None:
-        _run_each(self, request, queryset, "Received", expected_receipt_receive, id_arg="receipt_id")
+        run_each(self, request, queryset, "Received",
+                 lambda obj: expected_receipt_receive(receipt_id=obj.pk, actor=request.user))
 
     @admin.action(description="Cancel", permissions=["receive"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[ExpectedReceipt]) -> None:
-        _run_each(self, request, queryset, "Cancelled", expected_receipt_cancel, id_arg="receipt_id")
+        run_each(self, request, queryset, "Cancelled",
+                 lambda obj: expected_receipt_cancel(receipt_id=obj.pk, actor=request.user))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -464,4 +447,5 @@ class ReplenishmentRequestAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Cancel", permissions=["cancel"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[ReplenishmentRequest]) -> None:
-        _run_each(self, request, queryset, "Cancelled", replenishment_cancel, id_arg="request_id")
+        run_each(self, request, queryset, "Cancelled",
+                 lambda obj: replenishment_cancel(request_id=obj.pk, actor=request.user))

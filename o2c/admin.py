@@ -1,10 +1,13 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import webhooks
-from .errors import ValidationFailed, form_add_domain_error
+from .errors import DomainError, ValidationFailed, form_add_domain_error
 from .models import (
     AuditEvent,
     EventReceipt,
@@ -16,6 +19,31 @@ from .models import (
     WebhookEndpoint,
 )
 from .tasks import events_dispatch
+
+
+def run_each(
+    admin_: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, label: str,
+    call: Callable[[Any], Any],
+) -> None:
+    """An admin action's loop: `call(obj)` for each selected row (in id order, each in its own
+    transaction — the services are atomic); report what was done and, one message each, what was
+    refused and why (a domain error becomes a message, never a 500). `call` may return a note (a
+    string, shown as a warning) instead of counting as plainly done."""
+    done, notes = 0, []
+    for obj in queryset.order_by("pk"):
+        try:
+            note = call(obj)
+        except DomainError as err:
+            notes.append(f"{obj}: {err.message}")
+        else:
+            if isinstance(note, str) and note:
+                notes.append(f"{obj}: {note}")
+            else:
+                done += 1
+    if done:
+        admin_.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
+    for note in notes:
+        admin_.message_user(request, note, messages.WARNING)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -3,7 +3,6 @@ as messages, the audit history, the all-or-nothing CSV import."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -26,30 +25,6 @@ from o2c.errors import DomainError
 
 MAX_LISTED_PROBLEMS = 20
 CREDIT_PERMISSION = "orders.manage_credit"
-
-
-def run_each(
-    admin_: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, label: str,
-    call: Callable[[Any], Any],
-) -> None:
-    """Run `call(obj)` for each selected row (in id order, each in its own transaction — the services
-    are atomic); report what was done and, one message each, what was refused and why. `call` may
-    return a note (a string, shown as a warning) instead of counting as plainly done."""
-    done, notes = 0, []
-    for obj in queryset.order_by("pk"):
-        try:
-            note = call(obj)
-        except DomainError as err:
-            notes.append(f"{obj}: {err.message}")
-        else:
-            if isinstance(note, str) and note:
-                notes.append(f"{obj}: {note}")
-            else:
-                done += 1
-    if done:
-        admin_.message_user(request, f"{label}: {done} done.", messages.SUCCESS)
-    for note in notes:
-        admin_.message_user(request, note, messages.WARNING)
 
 
 class ReasonForm(forms.Form):

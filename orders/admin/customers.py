@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 
 from inventory.admin import save_through_services
 from inventory.models import Product
+from o2c.admin import run_each
 from o2c.errors import ValidationFailed, form_add_domain_error
 from o2c.masterdata import record_create, record_update
 
@@ -54,7 +55,6 @@ from .common import (
     DomainErrorsAsMessages,
     ask_reason,
     audit_history,
-    run_each,
     upper_code,
 )
 

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from o2c.admin import ReadOnlyAdmin
+from o2c.admin import ReadOnlyAdmin, run_each
 
 from ..enums import OrderStatus, QuoteStatus
 from ..models import (
@@ -28,7 +28,7 @@ from ..services import (
     quote_send,
     quotes_expire,
 )
-from .common import CREDIT_PERMISSION, ask_reason, audit_history, run_each
+from .common import CREDIT_PERMISSION, ask_reason, audit_history
 
 LINE_FIELDS = ["position", "product", "description", "quantity", "unit_price", "discount_percent", "tax_category",
                "tax_rate", "net_amount", "tax_amount"]

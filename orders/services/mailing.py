@@ -6,6 +6,9 @@ workers racing, send one e-mail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,25 +33,33 @@ def order_pdf(order: SalesOrder) -> bytes:
     return render_pdf("orders/pdf/order.html", _context(order, "order"), language=order.customer.language)
 
 
+def _send_once(document: SalesDocument, *, sent_field: str, action: str, subject: str, body: str,
+               pdf: Callable[[], bytes]) -> bool:
+    """E-mail the document's PDF to the customer's sales contacts and record when (the caller holds
+    the row lock and has checked that it was not sent yet)."""
+    recipients = sales_recipients(document.customer)
+    if not recipients:
+        return False
+    send_document_email(to=recipients, subject=subject, body=body,
+                        attachments=[Attachment(f"{document.number}.pdf", pdf())])
+    setattr(document, sent_field, timezone.now())
+    document.save(update_fields=[sent_field, "updated_at"])
+    audit_record(obj=document, action=action, actor=None, data={"to": recipients})
+    return True
+
+
 @transaction.atomic
 def quote_email_send(*, quote_id: int) -> bool:
     """E-mail a sent quote (PDF attached) to the sales contact, once. True when an e-mail went out."""
     quote = Quote.objects.select_for_update(of=("self",)).select_related("customer").get(pk=quote_id)
     if quote.emailed_at is not None or quote.status != QuoteStatus.SENT:
         return False
-    recipients = sales_recipients(quote.customer)
-    if not recipients:
-        return False
-    send_document_email(
-        to=recipients, subject=f"Quote {quote.number} from {_company()}",
+    return _send_once(
+        quote, sent_field="emailed_at", action="emailed", subject=f"Quote {quote.number} from {_company()}",
         body=f"Dear {quote.customer.legal_name},\n\nplease find our quote {quote.number} attached, "
              f"valid until {quote.valid_until:%d %b %Y}.\n\nKind regards\n{_company()}",
-        attachments=[Attachment(f"{quote.number}.pdf", quote_pdf(quote))],
+        pdf=lambda: quote_pdf(quote),
     )
-    quote.emailed_at = timezone.now()
-    quote.save(update_fields=["emailed_at", "updated_at"])
-    audit_record(obj=quote, action="emailed", actor=None, data={"to": recipients})
-    return True
 
 
 @transaction.atomic
@@ -57,23 +68,15 @@ def order_confirmation_send(*, order_id: int) -> bool:
     order = SalesOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order_id)
     if order.confirmation_sent_at is not None or order.status not in (OrderStatus.CONFIRMED, OrderStatus.DONE):
         return False
-    recipients = sales_recipients(order.customer)
-    if not recipients:
-        return False
-    send_document_email(
-        to=recipients, subject=f"Order confirmation {order.number}",
-        body=f"Dear {order.customer.legal_name},\n\nthank you for your order"
-             f"{' ' + order.customer_reference if order.customer_reference else ''}. "
+    reference = f" {order.customer_reference}" if order.customer_reference else ""
+    return _send_once(
+        order, sent_field="confirmation_sent_at", action="confirmation_emailed",
+        subject=f"Order confirmation {order.number}",
+        body=f"Dear {order.customer.legal_name},\n\nthank you for your order{reference}. "
              f"Our confirmation {order.number} is attached.\n\nKind regards\n{_company()}",
-        attachments=[Attachment(f"{order.number}.pdf", order_pdf(order))],
+        pdf=lambda: order_pdf(order),
     )
-    order.confirmation_sent_at = timezone.now()
-    order.save(update_fields=["confirmation_sent_at", "updated_at"])
-    audit_record(obj=order, action="confirmation_emailed", actor=None, data={"to": recipients})
-    return True
 
 
 def _company() -> str:
-    from django.conf import settings
-
     return settings.O2C_COMPANY["name"]

@@ -75,7 +75,8 @@ def _customer_context(
         "timeline": timeline(customer),
         "can_edit": user.has_perm("orders.change_customer"),
         "can_sell": user.has_perm("orders.add_salesorder"),
-        "failed": type(bound).__name__ if bound is not None else "",
+        "address_failed": isinstance(bound, ShippingAddressForm),
+        "contact_failed": isinstance(bound, ContactForm),
         **forms_,
     }
 
