@@ -9,23 +9,23 @@ Products import and export as CSV (see `inventory.resources`): a file with a bad
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.db import models
+from django.contrib import admin
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
-from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
-from import_export.results import Result
+from django.http import HttpRequest
 
-from o2c.admin import ReadOnlyAdmin, run_each
-from o2c.errors import NON_FIELD, ValidationFailed, form_add_domain_error
+from o2c.admin import (
+    AllOrNothingImport,
+    DomainErrorsAsMessages,
+    ReadOnlyAdmin,
+    run_each,
+    save_through_services,
+)
+from o2c.errors import ValidationFailed, form_add_domain_error
 
 from .models import (
     ExpectedReceipt,
@@ -52,7 +52,6 @@ from .services import (
 from .services.products import PRODUCT_FIELDS, WAREHOUSE_FIELDS
 from .services.stock import clean_quantity
 
-MAX_LISTED_PROBLEMS = 20
 QTY = DecimalField(max_digits=14, decimal_places=3)
 WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
             (6, "Sunday")]
@@ -89,43 +88,13 @@ class StockLevelInline(admin.TabularInline):
         return False
 
 
-class ReorderRuleForm(forms.ModelForm):
-    class Meta:
-        model = ReorderRule
-        fields = ["product", "warehouse", "reorder_point", "reorder_quantity", "is_active"]
-
-    def clean_reorder_quantity(self) -> Decimal:
-        quantity = self.cleaned_data["reorder_quantity"]
-        if quantity is not None and quantity <= 0:
-            raise forms.ValidationError("Order more than zero.")
-        return quantity
-
-
 class ReorderRuleInline(admin.TabularInline):
     model = ReorderRule
-    form = ReorderRuleForm
     extra = 0
     fields = ["warehouse", "reorder_point", "reorder_quantity", "is_active"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReorderRule]:
         return super().get_queryset(request).select_related("warehouse")
-
-
-def save_through_services(
-    obj: models.Model, form: forms.ModelForm, change: bool, actor: Any, *, fields: tuple[str, ...],
-    create: Callable[..., models.Model], update: Callable[..., models.Model],
-) -> None:
-    """Master data saved from the admin goes through its service (validated, audited): an edit
-    sends only the fields the form changed, so only real changes are audited."""
-    if change:
-        changes = {name: getattr(obj, name) for name in form.changed_data if name in fields}
-        saved = update(obj.pk, actor=actor, **changes) if changes else obj
-    else:
-        saved = create(actor=actor, **{name: getattr(obj, name) for name in fields})
-    obj.pk = saved.pk
-    for name in ("created_at", "updated_at"):
-        if hasattr(saved, name):
-            setattr(obj, name, getattr(saved, name))
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -145,10 +114,10 @@ def _stock_total(column: str) -> Coalesce:
 
 
 @admin.register(Product)
-class ProductAdmin(ImportExportModelAdmin):
+class ProductAdmin(DomainErrorsAsMessages, AllOrNothingImport):
     form = ProductAdminForm
     resource_classes = [ProductResource]
-    formats = [CSV]
+    import_key = "sku"
     list_display = ["sku", "name", "unit", "list_price", "currency", "tax_category", "lead_time_days",
                     "on_hand_total", "available_total", "is_active"]
     list_display_links = ["sku", "name"]
@@ -180,21 +149,13 @@ class ProductAdmin(ImportExportModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # products are referenced by the ledger and documents: deactivate instead
 
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        # an import creates and changes products
-        return self.has_add_permission(request) and self.has_change_permission(request)
-
     def save_model(self, request: HttpRequest, obj: Product, form: forms.ModelForm, change: bool) -> None:
         save_through_services(obj, form, change, request.user, fields=PRODUCT_FIELDS,
                               create=product_create, update=lambda pk, **kw: product_update(product_id=pk, **kw))
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Product], active: bool) -> None:
-        changed = 0
-        for product in queryset.filter(is_active=not active).order_by("pk"):
-            product_update(product_id=product.pk, actor=request.user, is_active=active)
-            changed += 1
-        state = "activated" if active else "deactivated"
-        self.message_user(request, f"{changed} product(s) {state}.", messages.SUCCESS)
+        run_each(self, request, queryset.filter(is_active=not active), "Activated" if active else "Deactivated",
+                 lambda product: product_update(product_id=product.pk, actor=request.user, is_active=active))
 
     @admin.action(description="Activate selected products", permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
@@ -203,55 +164,6 @@ class ProductAdmin(ImportExportModelAdmin):
     @admin.action(description="Deactivate selected products", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         self._set_active(request, queryset, False)
-
-    # --- import: one transaction, nothing saved if any row is bad --------------------------
-
-    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        data = super().get_import_data_kwargs(**kwargs)
-        data["rollback_on_validation_errors"] = True
-        return data
-
-    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        """The preview step: besides import-export's table, name each bad row and its reason on top."""
-        response = super().import_action(request, **kwargs)
-        result = (getattr(response, "context_data", None) or {}).get("result")
-        if result is not None and (result.has_errors() or result.has_validation_errors()):
-            problems = import_problems(result)
-            self.message_user(request, "This file cannot be imported; nothing was saved. Correct these rows "
-                                       "(row 1 is the first line under the header) and upload it again.",
-                              messages.ERROR)
-            for line in problems[:MAX_LISTED_PROBLEMS]:
-                self.message_user(request, line, messages.ERROR)
-            if len(problems) > MAX_LISTED_PROBLEMS:
-                self.message_user(request, f"… and {len(problems) - MAX_LISTED_PROBLEMS} more.", messages.ERROR)
-        return response
-
-    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
-        """The confirm step: if a row failed after all (the data changed since the preview), the
-        transaction was rolled back; say so and why, instead of "Import finished"."""
-        if result.has_errors() or result.has_validation_errors():
-            problems = import_problems(result)
-            self.message_user(request, "Nothing was imported. " + " ".join(problems[:MAX_LISTED_PROBLEMS]),
-                              messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:inventory_product_import"))
-        return super().process_result(result, request)
-
-
-def import_problems(result: Result) -> list[str]:
-    """One line per problem: "Row 3 (SKU DESK-1): list_price: Ensure this value is greater than or equal to 0."
-
-    Rows are numbered like import-export's own table: the first row under the header is row 1."""
-    lines = [f"{error.error}" for error in result.base_errors]
-    for number, errors in result.row_errors():
-        lines.extend(f"Row {number}: {error.error}" for error in errors)
-    headers = list(result.diff_headers or [])
-    for row in result.invalid_rows:
-        sku = row.values[headers.index("sku")] if "sku" in headers and len(row.values) == len(headers) else ""
-        for field, reasons in row.error_dict.items():
-            where = "" if field == NON_FIELD else f"{field}: "
-            label = f"Row {row.number} (SKU {sku})" if sku and sku != "---" else f"Row {row.number}"
-            lines.append(f"{label}: {where}{' '.join(str(r) for r in reasons)}")
-    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,7 +332,6 @@ class ExpectedReceiptAdmin(admin.ModelAdmin):
 
 @admin.register(ReorderRule)
 class ReorderRuleAdmin(admin.ModelAdmin):
-    form = ReorderRuleForm
     list_display = ["product", "warehouse", "reorder_point", "reorder_quantity", "is_active"]
     list_filter = ["is_active", "warehouse"]
     list_select_related = ["product", "warehouse"]

@@ -90,6 +90,11 @@ def availability(product: Product) -> list[Availability]:
     return rows
 
 
+def default_warehouse() -> Warehouse | None:
+    """Where documents ship from unless they say otherwise: the first active warehouse by code."""
+    return Warehouse.objects.filter(is_active=True).order_by("code").first()
+
+
 def available_now(product: Product, warehouse: Warehouse) -> Decimal:
     level = StockLevel.objects.filter(product=product, warehouse=warehouse).first()
     return level.available if level else ZERO

@@ -3,11 +3,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
+from import_export.results import Result
 
 from . import webhooks
-from .errors import DomainError, ValidationFailed, form_add_domain_error
+from .errors import NON_FIELD, DomainError, ValidationFailed, form_add_domain_error
 from .models import (
     AuditEvent,
     EventReceipt,
@@ -19,6 +24,99 @@ from .models import (
     WebhookEndpoint,
 )
 from .tasks import events_dispatch
+
+MAX_LISTED_PROBLEMS = 20
+
+
+def save_through_services(
+    obj: models.Model, form: forms.ModelForm, change: bool, actor: Any, *, fields: tuple[str, ...],
+    create: Callable[..., models.Model], update: Callable[..., models.Model],
+) -> None:
+    """Master data saved from the admin goes through its service (validated, audited): an edit
+    sends only the fields the form changed, so only real changes are audited."""
+    if change:
+        changes = {name: getattr(obj, name) for name in form.changed_data if name in fields}
+        saved = update(obj.pk, actor=actor, **changes) if changes else obj
+    else:
+        saved = create(actor=actor, **{name: getattr(obj, name) for name in fields})
+    obj.pk = saved.pk
+    for name in ("created_at", "updated_at"):
+        if hasattr(saved, name):
+            setattr(obj, name, getattr(saved, name))
+
+
+class DomainErrorsAsMessages(admin.ModelAdmin):
+    """The forms check what the services check, so a save rarely fails; if a service still refuses
+    (someone changed the data meanwhile), nothing is saved and the reason is shown, not a 500."""
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as err:  # the transaction of the save was rolled back
+            self.message_user(request, f"Nothing was saved: {err.message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def import_problems(result: Result, key: str | None = None) -> list[str]:
+    """One line per problem: "Row 3 (SKU DESK-1): list_price: Ensure this value is greater than or equal to 0."
+
+    Rows are numbered like import-export's own table: the first row under the header is row 1;
+    `key` names the column that identifies a row (e.g. "sku")."""
+    lines = [f"{error.error}" for error in result.base_errors]
+    for number, errors in result.row_errors():
+        lines.extend(f"Row {number}: {error.error}" for error in errors)
+    headers = list(result.diff_headers or [])
+    for row in result.invalid_rows:
+        value = row.values[headers.index(key)] if key in headers and len(row.values) == len(headers) else ""
+        for field, reasons in row.error_dict.items():
+            where = "" if field == NON_FIELD else f"{field}: "
+            label = f"Row {row.number} ({key.upper()} {value})" if value and value != "---" else f"Row {row.number}"
+            lines.append(f"{label}: {where}{' '.join(str(r) for r in reasons)}")
+    return lines
+
+
+class AllOrNothingImport(ImportExportModelAdmin):
+    """CSV import in one transaction: a file with any bad row imports nothing, and each bad row is
+    named with its reason on top of import-export's table. `import_key`: the column naming a row."""
+
+    formats = [CSV]
+    import_key: str | None = None
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        data = super().get_import_data_kwargs(**kwargs)
+        data["rollback_on_validation_errors"] = True
+        return data
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The preview step: besides import-export's table, name each bad row and its reason on top."""
+        response = super().import_action(request, **kwargs)
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        if result is not None and (result.has_errors() or result.has_validation_errors()):
+            self.message_user(request, "This file cannot be imported; nothing was saved. Correct these rows "
+                                       "(row 1 is the first line under the header) and upload it again.",
+                              messages.ERROR)
+            self._report(request, import_problems(result, self.import_key))
+        return response
+
+    def process_result(self, result: Result, request: HttpRequest) -> HttpResponse:
+        """The confirm step: if a row failed after all (the data changed since the preview), the
+        transaction was rolled back; say so and why, instead of "Import finished"."""
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(request, "Nothing was imported.", messages.ERROR)
+            self._report(request, import_problems(result, self.import_key))
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_result(result, request)
+
+    def _report(self, request: HttpRequest, problems: list[str]) -> None:
+        for line in problems[:MAX_LISTED_PROBLEMS]:
+            self.message_user(request, line, messages.ERROR)
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            self.message_user(request, f"… and {len(problems) - MAX_LISTED_PROBLEMS} more.", messages.ERROR)
 
 
 def run_each(
@@ -117,13 +215,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     readonly_fields = ["secret", "created_at", "updated_at"]
     actions = ["ping"]
 
-    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: object, change: bool) -> None:
-        fields = {"name": obj.name, "url": obj.url, "event_types": obj.event_types, "is_active": obj.is_active}
-        if change:
-            saved = webhooks.webhook_endpoint_update(endpoint_id=obj.pk, actor=request.user, **fields)
-        else:
-            saved = webhooks.webhook_endpoint_create(actor=request.user, **fields)
-        obj.pk = saved.pk
+    def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: forms.ModelForm, change: bool) -> None:
+        save_through_services(
+            obj, form, change, request.user, fields=("name", "url", "event_types", "is_active"),
+            create=webhooks.webhook_endpoint_create,
+            update=lambda pk, **kw: webhooks.webhook_endpoint_update(endpoint_id=pk, **kw),
+        )
 
     @admin.action(description="Send a test event (webhook.ping)")
     def ping(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:

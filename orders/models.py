@@ -260,12 +260,6 @@ class SalesOrder(SalesDocument):
                                    name="salesorder_amounts_not_negative"),
         ]
 
-    @property
-    def open_amount(self) -> Decimal:
-        """Exposure not yet invoiced (used by the credit check)."""
-        return max(self.gross_total - self.invoiced_amount, Decimal(0))
-
-
 class SalesOrderLine(SalesLine):
     order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
     reserved_quantity = QuantityField(default=0, editable=False)

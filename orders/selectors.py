@@ -6,8 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from inventory.models import Product, StockLevel, Warehouse
@@ -18,14 +17,6 @@ from .models import Customer, Quote, SalesOrder
 
 ZERO = Decimal(0)
 MONEY = DecimalField(max_digits=18, decimal_places=2)
-
-
-def open_order_amount(customer: Customer, *, exclude: SalesOrder | None = None) -> Decimal:
-    """Confirmed orders of the customer not yet invoiced (gross − invoiced)."""
-    qs = SalesOrder.objects.filter(customer=customer, status=OrderStatus.CONFIRMED)
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return qs.aggregate(t=Coalesce(Sum(F("gross_total") - F("invoiced_amount")), Value(ZERO), output_field=MONEY))["t"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +34,17 @@ class CreditPosition:
         return None if self.limit is None else self.limit - self.exposure
 
 
+def credit_positions(customers: list[Customer]) -> dict[int, CreditPosition]:
+    """Each customer's limit, open balance and confirmed orders not yet invoiced: one query."""
+    open_orders = dict(
+        SalesOrder.objects.filter(customer__in=customers, status=OrderStatus.CONFIRMED).values("customer")
+        .annotate(t=Sum(F("gross_total") - F("invoiced_amount"), output_field=MONEY)).values_list("customer", "t")
+    ) if customers else {}
+    return {c.pk: CreditPosition(c.credit_limit, c.open_balance, open_orders.get(c.pk) or ZERO) for c in customers}
+
+
 def credit_position(customer: Customer) -> CreditPosition:
-    return CreditPosition(customer.credit_limit, customer.open_balance, open_order_amount(customer))
+    return credit_positions([customer])[customer.pk]
 
 
 def credit_block_reason(customer: Customer, order: SalesOrder) -> str:
@@ -54,7 +54,7 @@ def credit_block_reason(customer: Customer, order: SalesOrder) -> str:
         return f"Customer on credit hold: {customer.credit_hold_reason or 'no reason given'}."
     if customer.credit_limit is None:
         return ""
-    open_orders = open_order_amount(customer, exclude=order)
+    open_orders = credit_position(customer).open_orders  # the order itself is a draft or on hold: not counted
     exposure = customer.open_balance + open_orders + order.gross_total
     if exposure > customer.credit_limit:
         return (f"Credit limit {customer.credit_limit} {customer.currency} exceeded: exposure would be {exposure} "

@@ -11,9 +11,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from inventory.admin import save_through_services
 from inventory.models import Product
-from o2c.admin import run_each
+from o2c.admin import AllOrNothingImport, DomainErrorsAsMessages, run_each, save_through_services
 from o2c.errors import ValidationFailed, form_add_domain_error
 from o2c.masterdata import record_create, record_update
 
@@ -45,14 +44,12 @@ from ..services import (
 from ..services.customers import (
     ADDRESS_FIELDS,
     CONTACT_FIELDS,
+    CREDIT_PERMISSION,
     CUSTOMER_FIELDS,
     CUSTOMER_UPDATE_FIELDS,
     PAYMENT_TERM_FIELDS,
 )
 from .common import (
-    CREDIT_PERMISSION,
-    AllOrNothingImport,
-    DomainErrorsAsMessages,
     ask_reason,
     audit_history,
     upper_code,

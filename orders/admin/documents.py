@@ -28,7 +28,8 @@ from ..services import (
     quote_send,
     quotes_expire,
 )
-from .common import CREDIT_PERMISSION, ask_reason, audit_history
+from ..services.customers import CREDIT_PERMISSION
+from .common import ask_reason, audit_history
 
 LINE_FIELDS = ["position", "product", "description", "quantity", "unit_price", "discount_percent", "tax_category",
                "tax_rate", "net_amount", "tax_amount"]

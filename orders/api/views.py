@@ -28,9 +28,9 @@ from o2c.errors import ValidationFailed
 from .. import selectors, services
 from ..enums import OrderStatus, QuoteStatus
 from ..models import Customer, PaymentTerm, Quote, QuoteLine, SalesOrder, SalesOrderLine
+from ..services.customers import CREDIT_PERMISSION
 from . import serializers as s
 
-MANAGE_CREDIT = "orders.manage_credit"
 ERROR_TEXT = {
     400: "Invalid input: field errors in `details` (a document's line errors per line under `details.lines`).",
     403: "Not logged in, or the role may not do this.",
@@ -115,7 +115,7 @@ class CustomerViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     search_fields = ["=number", "legal_name", "vat_id"]
     ordering_fields = ["number", "legal_name", "created_at", "open_balance"]
     ordering = ["number"]
-    action_permissions = {"credit": [MANAGE_CREDIT]}
+    action_permissions = {"credit": [CREDIT_PERMISSION]}
 
     def get_queryset(self) -> QuerySet[Customer]:
         return selectors.customer_list().prefetch_related("shipping_addresses", "contacts")
@@ -272,9 +272,9 @@ class OrderViewSet(O2CReadOnlyViewSet):
     action_permissions = {
         "confirm": ["orders.change_salesorder"],
         "cancel": ["orders.change_salesorder"],
-        "release_hold": [MANAGE_CREDIT],
-        "reject_hold": [MANAGE_CREDIT],
-        "credit_queue": ["orders.view_salesorder", MANAGE_CREDIT],
+        "release_hold": [CREDIT_PERMISSION],
+        "reject_hold": [CREDIT_PERMISSION],
+        "credit_queue": ["orders.view_salesorder", CREDIT_PERMISSION],
     }
 
     def get_queryset(self) -> QuerySet[SalesOrder]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from inventory.models import Product
 from o2c.audit import audit_record
-from o2c.errors import Conflict, ValidationFailed
+from o2c.errors import Conflict, PermissionDenied, ValidationFailed
 from o2c.masterdata import record_create, record_update
 from o2c.numbering import next_number
 
@@ -27,6 +27,16 @@ ADDRESS_FIELDS = ("label", "recipient", "address", "country", "is_default")
 CONTACT_FIELDS = ("name", "email", "phone", "role")
 PAYMENT_TERM_FIELDS = ("code", "name", "net_days", "end_of_month", "discount_percent", "discount_days", "is_active")
 UNSET: Any = object()
+CREDIT_PERMISSION = "orders.manage_credit"
+
+
+def require_credit_manager(actor: AbstractBaseUser | None) -> None:
+    """Credit limits, credit holds and held orders are Finance's (a system actor, None, may)."""
+    if actor is not None and not actor.has_perm(CREDIT_PERMISSION):
+        raise PermissionDenied(
+            "Only users who manage credit (Finance) may set credit limits and holds or decide on held orders.",
+            details={"credit_limit": ["Only users who manage credit (Finance) may set credit limits."]},
+        )
 
 
 def _normalize(fields: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +63,8 @@ def customer_create(
 ) -> Customer:
     fields = _normalize(fields)
     _check_vat(fields)
+    if fields.get("credit_limit") not in (None, ""):
+        require_credit_manager(actor)
     number = next_number("C", 0)
     customer = record_create(Customer, {**fields, "number": f"C{number.value:05d}"},
                              allowed=(*CUSTOMER_FIELDS, "number"), actor=actor)
@@ -83,6 +95,7 @@ def customer_set_credit(
     credit_hold: bool | None = None, reason: str = "",
 ) -> Customer:
     """Finance: change the credit limit, put the customer on credit hold (with a reason) or lift it."""
+    require_credit_manager(actor)
     customer = _lock_customer(customer_id)
     changes: dict[str, list[Any]] = {}
     if credit_limit is not UNSET:

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import Warehouse
-from inventory.selectors import cover_dates, next_working_day
+from inventory.selectors import cover_dates, default_warehouse, next_working_day
 from inventory.services import DemandLine, ReservationRequest, stock_fill_backorders, stock_release, stock_reserve_many
 from o2c.audit import audit_record
 from o2c.errors import Conflict, ValidationFailed
@@ -28,6 +28,7 @@ from o2c.states import transition
 from ..enums import ORDER_TRANSITIONS, OrderStatus, Progress
 from ..models import Customer, Quote, SalesOrder, SalesOrderLine, ShippingAddress
 from ..selectors import credit_block_reason
+from .customers import require_credit_manager
 from .documents import check_customer, priced_document, replace_lines, with_lines
 
 ZERO = Decimal(0)
@@ -52,6 +53,10 @@ def _save_line_state(lines: Sequence[SalesOrderLine]) -> None:
 
 
 def _check_header(customer: Customer, header: dict[str, Any], *, for_update: bool = False) -> dict[str, Any]:
+    unknown = set(header) - set(HEADER_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.",
+                               details={f: ["Unknown field."] for f in unknown})
     ship_to = header.get("ship_to")
     if isinstance(ship_to, ShippingAddress) and ship_to.customer_id != customer.pk:
         raise ValidationFailed("The ship-to address belongs to another customer.",
@@ -72,7 +77,7 @@ def _check_header(customer: Customer, header: dict[str, Any], *, for_update: boo
 
 
 def _default_warehouse() -> Warehouse:
-    warehouse = Warehouse.objects.filter(is_active=True).order_by("code").first()
+    warehouse = default_warehouse()
     if warehouse is None:
         raise ValidationFailed("Set up a warehouse first.", details={"warehouse": ["No active warehouse."]})
     return warehouse
@@ -84,10 +89,6 @@ def order_create(
     currency: str | None = None, quote: Quote | None = None, **header: Any,
 ) -> SalesOrder:
     """A draft order with its priced lines: a fixed number of queries whatever the line count."""
-    unknown = set(header) - set(HEADER_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.",
-                               details={f: ["Unknown field."] for f in unknown})
     currency = check_customer(customer, currency)
     header = _check_header(customer, header)
     if header.get("warehouse") is None:
@@ -124,12 +125,8 @@ def order_update(
     if order.status != OrderStatus.DRAFT:
         raise Conflict(f"Order {order.number} is {order.get_status_display().lower()}; only a draft can be changed.",
                        code="order_not_editable", details={"status": order.status})
-    unknown = set(header) - set(HEADER_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Unknown field(s): {', '.join(sorted(unknown))}.",
-                               details={f: ["Unknown field."] for f in unknown})
-    header = _check_header(order.customer, {k: v for k, v in header.items() if getattr(order, k) != v},
-                           for_update=True)
+    changed = {k: v for k, v in header.items() if k not in HEADER_FIELDS or getattr(order, k) != v}
+    header = _check_header(order.customer, changed, for_update=True)
     changes = {k: [str(getattr(order, k)), str(v)] for k, v in header.items()}
     for name, value in header.items():
         setattr(order, name, value)
@@ -211,6 +208,7 @@ def order_confirm(*, order_id: int, actor: AbstractBaseUser | None) -> SalesOrde
 @transaction.atomic
 def order_release_hold(*, order_id: int, actor: AbstractBaseUser | None, note: str = "") -> SalesOrder:
     """Finance accepts the credit risk: the held order confirms (reserves, dates, publishes)."""
+    require_credit_manager(actor)
     order = _lock(order_id)
     _already(order, {OrderStatus.ON_HOLD}, "released")
     lines = _locked_lines(order)
@@ -220,6 +218,7 @@ def order_release_hold(*, order_id: int, actor: AbstractBaseUser | None, note: s
 
 @transaction.atomic
 def order_reject_hold(*, order_id: int, actor: AbstractBaseUser | None, reason: str) -> SalesOrder:
+    require_credit_manager(actor)
     order = _lock(order_id)
     _already(order, {OrderStatus.ON_HOLD}, "rejected")
     if not reason or not reason.strip():

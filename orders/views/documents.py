@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import DecimalField, F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -22,8 +21,8 @@ from o2c.views import paginate
 
 from ..enums import OrderStatus, QuoteStatus
 from ..forms import CancelForm, OrderFilterForm, QuoteFilterForm, QuoteRejectForm, RejectHoldForm, ReleaseForm
-from ..models import Customer, Quote, SalesOrder
-from ..selectors import CreditPosition, credit_queue, order_list, quote_list
+from ..models import Quote, SalesOrder
+from ..selectors import credit_positions, credit_queue, order_list, quote_list
 from ..services import (
     order_cancel,
     order_confirm,
@@ -35,6 +34,7 @@ from ..services import (
     quote_reject,
     quote_send,
 )
+from ..services.customers import CREDIT_PERMISSION
 from .common import ORDERS_PER_PAGE, QUEUE_PER_PAGE, QUOTES_PER_PAGE, back_to, run_action
 from .entry import _confirmed_message
 
@@ -88,7 +88,7 @@ class OrderDetailView(PermissionRequiredMixin, View):
         order = _order(pk)
         user = request.user
         can_change = user.has_perm("orders.change_salesorder")
-        can_credit = user.has_perm("orders.manage_credit")
+        can_credit = user.has_perm(CREDIT_PERMISSION)
         return render(request, "orders/order_detail.html", {
             "order": order,
             "lines": list(order.lines.select_related("product").order_by("position")),
@@ -107,7 +107,7 @@ class OrderActionView(PermissionRequiredMixin, View):
     raise_exception = True
     action = ""
     PERMISSIONS = {"confirm": "orders.change_salesorder", "cancel": "orders.change_salesorder",
-                   "release": "orders.manage_credit", "reject": "orders.manage_credit"}
+                   "release": CREDIT_PERMISSION, "reject": CREDIT_PERMISSION}
 
     def get_permission_required(self) -> list[str]:
         return [self.PERMISSIONS[self.action]]
@@ -234,34 +234,17 @@ class QuotePdfView(PermissionRequiredMixin, View):
 # --- Finance: the credit-approval queue ---------------------------------------------------------
 
 
-def _open_orders_by_customer(customer_ids: set[int]) -> dict[int, Decimal]:
-    """Confirmed, not yet invoiced amounts per customer (as `selectors.open_order_amount`), one query."""
-    if not customer_ids:
-        return {}
-    rows = (SalesOrder.objects.filter(customer_id__in=customer_ids, status=OrderStatus.CONFIRMED)
-            .values("customer_id")
-            .annotate(total=Sum(F("gross_total") - F("invoiced_amount"),
-                                output_field=DecimalField(max_digits=18, decimal_places=2))))
-    return {row["customer_id"]: row["total"] or ZERO for row in rows}
-
-
-def _position(customer: Customer, open_orders: dict[int, Decimal]) -> CreditPosition:
-    return CreditPosition(customer.credit_limit, customer.open_balance, open_orders.get(customer.pk, ZERO))
-
-
 class CreditQueueView(PermissionRequiredMixin, TemplateView):
     """Orders on credit hold, oldest first, with the customer's exposure against its limit."""
 
-    permission_required = "orders.manage_credit"
+    permission_required = CREDIT_PERMISSION
     raise_exception = True
     template_name = "orders/credit_queue.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         page_obj = paginate(self.request, credit_queue(), QUEUE_PER_PAGE)
         orders = list(page_obj)
-        open_orders = _open_orders_by_customer({o.customer_id for o in orders})
-        rows = []
-        for order in orders:
-            position = _position(order.customer, open_orders)
-            rows.append({"order": order, "credit": position, "with_order": position.exposure + order.gross_total})
+        positions = credit_positions(list({o.customer_id: o.customer for o in orders}.values()))
+        rows = [{"order": o, "credit": positions[o.customer_id],
+                 "with_order": positions[o.customer_id].exposure + o.gross_total} for o in orders]
         return {**super().get_context_data(**kwargs), "page_obj": page_obj, "rows": rows}

@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.views import View
 
 from inventory.models import Product, Warehouse
+from inventory.selectors import default_warehouse
 from o2c.errors import ValidationFailed, call_for_form
+from o2c.templatetags.o2c_tags import qty
 
 from ..enums import OrderStatus, QuoteStatus
 from ..forms import OrderEntryForm, entry_lines, new_line
@@ -133,19 +135,14 @@ def price_entry(customer: Customer | None, lines: list[dict[str, str]],
 # --- the page -----------------------------------------------------------------------------------
 
 
-def _default_warehouse() -> Warehouse | None:
-    return Warehouse.objects.filter(is_active=True).order_by("code").first()
-
-
 def _save_order(*, order: SalesOrder | None, confirm: bool, actor: AbstractBaseUser, customer: Customer,
                 lines: list[dict[str, str]], header: dict[str, Any]) -> SalesOrder:
     """Create or update the draft, and confirm it when asked — all or nothing."""
     with transaction.atomic():
         if order is None:
             saved = order_create(customer=customer, lines=lines, actor=actor, **header)
-        else:
-            changed = {name: value for name, value in header.items() if getattr(order, name) != value}
-            saved = order_update(order_id=order.pk, actor=actor, lines=lines, **changed)
+        else:  # the service records only the header fields that changed
+            saved = order_update(order_id=order.pk, actor=actor, lines=lines, **header)
         if confirm:
             saved = order_confirm(order_id=saved.pk, actor=actor)
     return saved
@@ -216,7 +213,7 @@ class EntryView(PermissionRequiredMixin, View):
             if wanted.isdigit():
                 customer = Customer.objects.filter(pk=int(wanted), is_active=True).first()
             default_ship_to = customer.shipping_addresses.filter(is_default=True).first() if customer else None
-            warehouse = _default_warehouse()
+            warehouse = default_warehouse()
             form = OrderEntryForm(customer=customer, initial={
                 "customer": customer.pk if customer else None, "warehouse": warehouse.pk if warehouse else None,
                 "ship_to": default_ship_to.pk if default_ship_to else None,
@@ -230,7 +227,7 @@ class EntryView(PermissionRequiredMixin, View):
             initial.update(warehouse=document.warehouse_id, ship_to=document.ship_to_id,
                            requested_date=document.requested_date, customer_reference=document.customer_reference)
         else:
-            initial.update(valid_until=document.valid_until, warehouse=getattr(_default_warehouse(), "pk", None))
+            initial.update(valid_until=document.valid_until, warehouse=getattr(default_warehouse(), "pk", None))
         lines = [{k: "" if v is None else str(v) for k, v in line.items()}
                  for line in line_inputs(document.lines.order_by("position"))]
         return self._render(OrderEntryForm(customer=document.customer, initial=initial), lines, document)
@@ -355,12 +352,7 @@ class ProductLookupView(PermissionRequiredMixin, View):
                    .values_list("product_id", "unit_price")) if customer_id.isdigit() and offers else {}
         return JsonResponse({"warehouse": warehouse.code, "results": [
             {"id": o.id, "sku": o.sku, "name": o.name, "price": str(own.get(o.id, o.list_price)),
-             "own_price": o.id in own, "currency": o.currency, "available": _plain(o.available),
+             "own_price": o.id in own, "currency": o.currency, "available": qty(o.available),
              "in_stock": o.available >= quantity, "promise_date": o.promise_date.isoformat()}
             for o in offers
         ]})
-
-
-def _plain(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return "0" if text in ("-0", "") else text

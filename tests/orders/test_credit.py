@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from inventory.models import StockLevel
-from o2c.errors import Conflict, ValidationFailed
+from o2c.errors import Conflict, PermissionDenied, ValidationFailed
 from o2c.models import AuditEvent
 from orders.enums import OrderStatus
 from orders.models import Customer, SalesOrder, SalesOrderLine
@@ -127,3 +127,13 @@ def test_concurrent_confirmations_never_oversell(sales_user):
     level = StockLevel.objects.get(product=product, warehouse=warehouse)
     assert (level.on_hand, level.reserved) == (10, 10)
     assert all(line.reserved_quantity + line.backordered_quantity == 4 for line in lines)
+
+
+@pytest.mark.django_db
+def test_only_credit_managers_set_credit_or_decide_on_holds_whatever_the_entry_point(sales_user):
+    customer = CustomerFactory()
+    with pytest.raises(PermissionDenied):
+        customer_set_credit(customer_id=customer.pk, actor=sales_user, credit_limit="100")
+    with pytest.raises(PermissionDenied):
+        order_release_hold(order_id=0, actor=sales_user)
+    assert Customer.objects.get(pk=customer.pk).credit_limit is None
