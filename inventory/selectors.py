@@ -128,16 +128,7 @@ def promise_date(
     """When `qty` can leave `warehouse`: today if available (after earlier backorders), else the date
     of the expected receipt that covers it, else today + the product's lead time — all on the
     warehouse's working days."""
-    today = today or timezone.localdate()
-    days = warehouse.working_days
-    cumulative = available_now(product, warehouse) - _backorders(product, warehouse)
-    if cumulative >= qty:
-        return next_working_day(today, days)
-    for receipt in _open_receipts(product, warehouse).order_by("expected_date", "id"):
-        cumulative += receipt.open_quantity
-        if cumulative >= qty:
-            return next_working_day(max(receipt.expected_date, today), days)
-    return add_working_days(today, product.lead_time_days, days)
+    return cover_dates(products=[product], warehouse=warehouse, extra={product.pk: qty}, today=today)[product.pk]
 
 
 def cover_dates(

@@ -14,6 +14,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from o2c.api.base import Quantity
+
 from ..models import (
     ExpectedReceipt,
     Product,
@@ -24,12 +26,6 @@ from ..models import (
     normalize_code,
 )
 from ..services.products import PRODUCT_FIELDS, WAREHOUSE_FIELDS
-
-QUANTITY = {"max_digits": 14, "decimal_places": 3}
-
-
-def Quantity(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(**QUANTITY, **kwargs)
 
 
 class UpperSlugRelatedField(serializers.SlugRelatedField):

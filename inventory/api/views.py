@@ -18,9 +18,8 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import Serializer
 
-from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, ServiceWriteMixin
+from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, ServiceWriteMixin, validated
 
 from .. import selectors, services
 from ..enums import MoveKind, ReceiptStatus, ReplenishmentStatus, TaxCategory
@@ -34,13 +33,6 @@ from ..models import (
     normalize_code,
 )
 from . import serializers as s
-
-
-def _validated(serializer_class: type[Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
 
 # --- filters -----------------------------------------------------------------------------------
 
@@ -148,7 +140,7 @@ class ProductViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     @action(detail=True, methods=["get"])
     def availability(self, request: Request, pk: str) -> Response:
         product = self.get_object()
-        query = _validated(s.AvailabilityQuerySerializer, request.query_params)
+        query = validated(s.AvailabilityQuerySerializer, request.query_params)
         rows = selectors.availability(product)
         warehouse, qty = query.get("warehouse"), query.get("qty")
         promise = atp = None
@@ -210,7 +202,7 @@ class _StockPostingViewSet(O2CGenericViewSet):
     service: Any  # staticmethod(stock_…): takes the validated fields and the actor
 
     def create(self, request: Request) -> Response:
-        result = self.service(actor=request.user, **_validated(self.serializer_class, request.data))
+        result = self.service(actor=request.user, **validated(self.serializer_class, request.data))
         return Response(self.present(result), status=status.HTTP_201_CREATED)
 
     def present(self, move: StockMove) -> dict[str, Any]:
@@ -271,7 +263,7 @@ class ExpectedReceiptViewSet(O2CReadOnlyViewSet):
     }
 
     def create(self, request: Request) -> Response:
-        data = _validated(s.ExpectedReceiptInputSerializer, request.data)
+        data = validated(s.ExpectedReceiptInputSerializer, request.data)
         receipt = services.expected_receipt_create(actor=request.user, **data)
         return Response(self.get_serializer(receipt).data, status=status.HTTP_201_CREATED)
 
@@ -279,7 +271,7 @@ class ExpectedReceiptViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def receive(self, request: Request, pk: str) -> Response:
         receipt = self.get_object()
-        data = _validated(s.ExpectedReceiptReceiveInputSerializer, request.data)
+        data = validated(s.ExpectedReceiptReceiveInputSerializer, request.data)
         move = services.expected_receipt_receive(receipt_id=receipt.pk, actor=request.user, **data)
         body = {"receipt": self.get_queryset().get(pk=receipt.pk), "move": move}
         return Response(s.ExpectedReceiptReceivedSerializer(body).data)
@@ -309,7 +301,7 @@ class ReplenishmentRequestViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="mark-ordered")
     def mark_ordered(self, request: Request, pk: str) -> Response:
         replenishment = self.get_object()
-        data = _validated(s.MarkOrderedInputSerializer, request.data)
+        data = validated(s.MarkOrderedInputSerializer, request.data)
         services.replenishment_mark_ordered(request_id=replenishment.pk, actor=request.user, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=replenishment.pk)).data)
 

@@ -38,7 +38,9 @@ def expected_receipt_create(
 def expected_receipt_receive(
     *, receipt_id: int, actor: AbstractBaseUser | None, quantity: Any = None,
 ) -> StockMove:
-    """Receive the open quantity (or part of it): posts the receipt move, closes it when complete."""
+    """Receive the open quantity (or part of it): posts the receipt move, closes it when complete.
+    Locks as replenishment_cancel does: the replenishment request first, then the receipt."""
+    request = ReplenishmentRequest.objects.select_for_update().filter(expected_receipt_id=receipt_id).first()
     receipt = ExpectedReceipt.objects.select_for_update().select_related("product", "warehouse").get(pk=receipt_id)
     if receipt.status != ReceiptStatus.OPEN:
         raise ValidationFailed(f"ER-{receipt.pk} is {receipt.status}; nothing more to receive.",
@@ -57,7 +59,6 @@ def expected_receipt_receive(
     audit_record(obj=receipt, action="received", actor=actor, data={"quantity": qty, "move": move.pk})
     if receipt.open_quantity == 0:
         transition(receipt, to=ReceiptStatus.RECEIVED, actor=actor, allowed=RECEIPT_TRANSITIONS)
-        request = ReplenishmentRequest.objects.select_for_update().filter(expected_receipt=receipt).first()
         if request is not None and request.status == ReplenishmentStatus.ORDERED:
             transition(request, to=ReplenishmentStatus.RECEIVED, actor=actor, allowed=REPLENISHMENT_TRANSITIONS)
     return move

@@ -122,6 +122,10 @@ def lock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Stock
     return rows
 
 
+def _lock_one(product_id: int, warehouse_id: int) -> StockLevel:
+    return lock_levels([(product_id, warehouse_id)])[(product_id, warehouse_id)]
+
+
 def _update_levels(levels: Iterable[StockLevel]) -> None:
     rows = list(levels)
     with connection.cursor() as cursor:
@@ -171,7 +175,7 @@ def stock_receive(
 ) -> StockMove:
     qty = clean_quantity(quantity)
     require_active(product, warehouse)
-    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    level = _lock_one(product.pk, warehouse.pk)
     move = _post(level, kind=MoveKind.RECEIPT, quantity=qty, actor=actor, reference=reference, source_key=source_key)
     [move] = _save([level], [move])
     publish("stock.received", {"product": product.pk, "sku": product.sku, "warehouse": warehouse.code,
@@ -183,7 +187,7 @@ def _remove(
     *, product: Product, warehouse: Warehouse, quantity: Decimal, kind: MoveKind, reason: str,
     actor: AbstractBaseUser | None, reference: str = "",
 ) -> StockMove:
-    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    level = _lock_one(product.pk, warehouse.pk)
     if quantity > level.on_hand:
         raise ValidationFailed(
             f"{warehouse.code} holds {level.on_hand.normalize():f} of {product.sku}: removing "
@@ -216,7 +220,8 @@ def stock_adjust(
     if qty < 0:
         return _remove(product=product, warehouse=warehouse, quantity=-qty, kind=MoveKind.ADJUSTMENT,
                        reason=why, actor=actor)
-    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    require_active(product, warehouse)  # filling a closed warehouse is refused, as on receive and transfer
+    level = _lock_one(product.pk, warehouse.pk)
     return _save([level], [_post(level, kind=MoveKind.ADJUSTMENT, quantity=qty, actor=actor, reason=why)])[0]
 
 
@@ -308,7 +313,7 @@ def stock_fill_backorders(
     """Reserve available stock for backordered lines in the order given (the caller's queue, e.g.
     first come first served). Adds no demand; a line that is not backordered gets nothing.
     Running it again with nothing new available changes nothing. Returns the grant per line."""
-    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    level = _lock_one(product.pk, warehouse.pk)
     keys = sorted({line.source_key for line in lines})
     found = {res.source_key: res for res in StockReservation.objects.raw(
         _LOCK_RESERVATIONS, [keys, [warehouse.pk] * len(keys)])}
@@ -345,7 +350,7 @@ def _save_reservation(reservation: StockReservation) -> None:
 
 
 def _reservation_for_update(line: DemandLine, warehouse: Warehouse) -> tuple[StockLevel, StockReservation]:
-    level = lock_levels([(line.product_id, warehouse.pk)])[(line.product_id, warehouse.pk)]
+    level = _lock_one(line.product_id, warehouse.pk)
     reservation = (
         StockReservation.objects.select_for_update()
         .filter(source_key=line.source_key, warehouse=warehouse).first()
@@ -412,7 +417,7 @@ def stock_return(
 ) -> StockMove:
     """Goods come back (a customer return) into the warehouse's stock."""
     qty = clean_quantity(quantity)
-    level = lock_levels([(product.pk, warehouse.pk)])[(product.pk, warehouse.pk)]
+    level = _lock_one(product.pk, warehouse.pk)
     move = _post(level, kind=MoveKind.RETURN, quantity=qty, actor=actor, reason=reason, reference=reference,
                  source_key=source_key)
     return _save([level], [move])[0]

@@ -5,11 +5,30 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import models
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
+from ..money import MONEY_DIGITS, QUANTITY_DIGITS
 from .idempotency import IdempotentMixin
+
+
+def validated(serializer_class: type[Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
+    """Validate `data` with the serializer (a 400 in the one error shape otherwise); its data as a dict."""
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def Money(**kwargs: Any) -> serializers.DecimalField:
+    """An amount: a decimal string with 2 places (o2c.money)."""
+    return serializers.DecimalField(**MONEY_DIGITS, **kwargs)
+
+
+def Quantity(**kwargs: Any) -> serializers.DecimalField:
+    """A quantity: a decimal string with up to 3 places (o2c.money)."""
+    return serializers.DecimalField(**QUANTITY_DIGITS, **kwargs)
 
 
 class O2CGenericViewSet(IdempotentMixin, viewsets.GenericViewSet):
@@ -37,9 +56,8 @@ class ServiceWriteMixin:
     update_id: str
 
     def _validated(self, request: Request, **kwargs: Any) -> dict[str, Any]:
-        serializer = self.get_serializer(data=request.data, **kwargs)  # type: ignore[attr-defined]
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return validated(self.get_serializer_class(), request.data,  # type: ignore[attr-defined]
+                         context=self.get_serializer_context(), **kwargs)  # type: ignore[attr-defined]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         saved = self.create_service(actor=request.user, **self._validated(request))

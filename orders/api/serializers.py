@@ -22,6 +22,7 @@ from rest_framework.settings import api_settings
 
 from inventory.api.serializers import WarehouseCodeField
 from inventory.models import Product, normalize_code
+from o2c.api.base import Money, Quantity
 from o2c.money import currency_validator
 
 from ..models import (
@@ -40,21 +41,8 @@ from ..selectors import credit_position
 from ..services.customers import ADDRESS_FIELDS, CONTACT_FIELDS, CUSTOMER_FIELDS, PAYMENT_TERM_FIELDS
 
 MAX_ID = 2**63 - 1  # ids are bigints: a larger number names nothing (and must not reach the database)
-MONEY = {"max_digits": 18, "decimal_places": 2}
-QUANTITY = {"max_digits": 14, "decimal_places": 3}
-PERCENT = {"max_digits": 5, "decimal_places": 2}
-
-
-def Money(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, **kwargs)
-
-
-def Quantity(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(**QUANTITY, **kwargs)
-
-
 def Percent(**kwargs: Any) -> serializers.DecimalField:
-    return serializers.DecimalField(**PERCENT, **kwargs)
+    return serializers.DecimalField(max_digits=5, decimal_places=2, **kwargs)
 
 
 class UpperCodeField(serializers.CharField):
@@ -168,11 +156,7 @@ class CustomerDetailSerializer(CustomerSerializer):
 
     @extend_schema_field(CreditPositionSerializer)
     def get_credit(self, customer: Customer) -> dict[str, Any]:
-        position = credit_position(customer)  # one query (the open orders)
-        return CreditPositionSerializer({
-            "limit": position.limit, "open_balance": position.open_balance, "open_orders": position.open_orders,
-            "exposure": position.exposure, "headroom": position.headroom,
-        }).data
+        return CreditPositionSerializer(credit_position(customer)).data  # one query (the open orders)
 
 
 class CustomerCreditInputSerializer(serializers.Serializer):

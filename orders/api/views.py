@@ -10,8 +10,6 @@ shape, and a refused write changes nothing (the services are atomic). Every POST
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -21,8 +19,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from inventory.models import Product, Warehouse
-from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, ServiceWriteMixin
+from inventory.models import Product
+from inventory.selectors import default_warehouse
+from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, ServiceWriteMixin, validated
 from o2c.errors import ValidationFailed
 
 from .. import selectors, services
@@ -47,12 +46,6 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 READ = errors(403, 404)
 WRITE = errors(400, 403, 404, 409, 422)
-
-
-def _validated(serializer_class: type[Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- payment terms --------------------------------------------------------------------------------
@@ -118,24 +111,13 @@ class CustomerViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     action_permissions = {"credit": [CREDIT_PERMISSION]}
 
     def get_queryset(self) -> QuerySet[Customer]:
-        return selectors.customer_list().prefetch_related("shipping_addresses", "contacts")
+        customers = selectors.customer_list()
+        return customers.prefetch_related("shipping_addresses", "contacts") if self.action == "list" else customers
 
     def get_serializer_class(self) -> type[Serializer]:
-        """The list leaves out the credit position (a query per customer); input is the plain shape."""
-        return s.CustomerDetailSerializer if self.action == "retrieve" else s.CustomerSerializer
-
-    def _respond(self, customer: Customer, code: int = status.HTTP_200_OK) -> Response:
-        customer = self.get_queryset().get(pk=customer.pk)
-        return Response(s.CustomerDetailSerializer(customer, context=self.get_serializer_context()).data, status=code)
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        customer = services.customer_create(actor=request.user, **self._validated(request))
-        return self._respond(customer, status.HTTP_201_CREATED)
-
-    def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
-        instance = self.get_object()
-        data = self._validated(request, instance=instance, partial=partial)
-        return self._respond(services.customer_update(customer_id=instance.pk, actor=request.user, **data))
+        """The list leaves out the credit position (a query per customer); a single customer has it.
+        Input is the same shape either way (the position is read-only)."""
+        return s.CustomerSerializer if self.action == "list" else s.CustomerDetailSerializer
 
     @extend_schema(request=s.CustomerCreditInputSerializer, responses={200: s.CustomerDetailSerializer, **WRITE},
                    summary="Set a customer's credit limit or credit hold (Finance)",
@@ -144,8 +126,9 @@ class CustomerViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def credit(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
-        data = _validated(s.CustomerCreditInputSerializer, request.data)
-        return self._respond(services.customer_set_credit(customer_id=customer.pk, actor=request.user, **data))
+        data = validated(s.CustomerCreditInputSerializer, request.data)
+        saved = services.customer_set_credit(customer_id=customer.pk, actor=request.user, **data)
+        return Response(self.get_serializer(saved).data)
 
 
 # --- quotes ---------------------------------------------------------------------------------------
@@ -195,12 +178,12 @@ class QuoteViewSet(O2CReadOnlyViewSet):
         return Response(self.get_serializer(_quote_queryset().get(pk=quote.pk)).data, status=code)
 
     def create(self, request: Request) -> Response:
-        quote = services.quote_create(actor=request.user, **_validated(s.QuoteCreateSerializer, request.data))
+        quote = services.quote_create(actor=request.user, **validated(s.QuoteCreateSerializer, request.data))
         return self._respond(quote, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         quote = self.get_object()
-        data = _validated(s.QuoteUpdateSerializer, request.data)
+        data = validated(s.QuoteUpdateSerializer, request.data)
         return self._respond(services.quote_update(quote_id=quote.pk, actor=request.user, **data))
 
     @extend_schema(request=None, responses={200: s.QuoteSerializer, **WRITE},
@@ -222,7 +205,7 @@ class QuoteViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         quote = self.get_object()
-        data = _validated(s.ReasonSerializer, request.data)
+        data = validated(s.ReasonSerializer, request.data)
         return self._respond(services.quote_reject(quote_id=quote.pk, actor=request.user, **data))
 
 
@@ -292,12 +275,12 @@ class OrderViewSet(O2CReadOnlyViewSet):
                                           context=self.get_serializer_context()).data, status=code)
 
     def create(self, request: Request) -> Response:
-        order = services.order_create(actor=request.user, **_validated(s.OrderCreateSerializer, request.data))
+        order = services.order_create(actor=request.user, **validated(s.OrderCreateSerializer, request.data))
         return self._respond(order, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         order = self.get_object()
-        data = _validated(s.OrderUpdateSerializer, request.data)
+        data = validated(s.OrderUpdateSerializer, request.data)
         return self._respond(services.order_update(order_id=order.pk, actor=request.user, **data))
 
     @extend_schema(request=None, responses={200: s.OrderSerializer, **WRITE},
@@ -314,7 +297,7 @@ class OrderViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         order = self.get_object()
-        data = _validated(s.ReasonSerializer, request.data)
+        data = validated(s.ReasonSerializer, request.data)
         return self._respond(services.order_cancel(order_id=order.pk, actor=request.user, **data))
 
     @extend_schema(request=s.NoteSerializer, responses={200: s.OrderSerializer, **WRITE},
@@ -324,7 +307,7 @@ class OrderViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="release-hold")
     def release_hold(self, request: Request, pk: str) -> Response:
         order = self.get_object()
-        data = _validated(s.NoteSerializer, request.data)
+        data = validated(s.NoteSerializer, request.data)
         return self._respond(services.order_release_hold(order_id=order.pk, actor=request.user, **data))
 
     @extend_schema(request=s.RequiredReasonSerializer, responses={200: s.OrderSerializer, **WRITE},
@@ -333,7 +316,7 @@ class OrderViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="reject-hold")
     def reject_hold(self, request: Request, pk: str) -> Response:
         order = self.get_object()
-        data = _validated(s.RequiredReasonSerializer, request.data)
+        data = validated(s.RequiredReasonSerializer, request.data)
         return self._respond(services.order_reject_hold(order_id=order.pk, actor=request.user, **data))
 
     @extend_schema(responses={200: s.OrderListSerializer(many=True), **errors(403)},
@@ -363,8 +346,8 @@ class ProductOfferViewSet(O2CGenericViewSet):
     action_permissions = {"list": ["inventory.view_product", "orders.view_salesorder"]}
 
     def list(self, request: Request) -> Response:
-        query = _validated(s.ProductOfferQuerySerializer, request.query_params)
-        warehouse = query.get("warehouse") or Warehouse.objects.filter(is_active=True).order_by("code").first()
+        query = validated(s.ProductOfferQuerySerializer, request.query_params)
+        warehouse = query.get("warehouse") or default_warehouse()
         if warehouse is None:
             raise ValidationFailed("Set up a warehouse first.", details={"warehouse": ["No active warehouse."]})
         offers = selectors.product_offers(search=query["search"], warehouse=warehouse, quantity=query["quantity"])
