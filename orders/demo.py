@@ -23,7 +23,6 @@ from django.db import transaction
 from inventory.enums import TaxCategory
 from inventory.models import Product, Warehouse
 from inventory.services import replenishment_run
-from o2c.masterdata import record_create
 
 from .enums import ContactRole, DocumentLanguage, InvoicingPolicy
 from .models import Customer, PaymentTerm, Quote, SalesOrder, TaxRate
@@ -36,6 +35,7 @@ from .services import (
     price_list_set,
     quote_create,
     quote_send,
+    tax_rate_create,
 )
 
 TAX_RATES_FROM = datetime.date(2020, 1, 1)
@@ -218,9 +218,8 @@ def load_orders_demo(
                "replenishment_requests": 0}
     for category, rate, name in TAX_RATES:
         if not TaxRate.objects.filter(category=category, country="DE", valid_from=TAX_RATES_FROM).exists():
-            record_create(TaxRate, {"category": category, "country": "DE", "rate": Decimal(rate), "name": name,
-                                    "valid_from": TAX_RATES_FROM},
-                          allowed=("category", "country", "rate", "name", "valid_from"), actor=admin)
+            tax_rate_create(category=category, country="DE", rate=Decimal(rate), name=name,
+                            valid_from=TAX_RATES_FROM, actor=admin)
             created["tax_rates"] += 1
 
     for spec in PAYMENT_TERMS:

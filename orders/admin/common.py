@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
+from inventory.models import normalize_code
 from o2c.audit import timeline
 
 
@@ -62,5 +63,5 @@ def audit_history(obj: models.Model) -> str:
 
 
 def upper_code(value: str | None) -> str:
-    """Codes (country, currency, payment term) as the services store them: trimmed, in capitals."""
-    return (value or "").strip().upper()
+    """Codes (country, currency) as the services store them: trimmed, in capitals."""
+    return normalize_code(value or "")  # type: ignore[return-value]

@@ -14,14 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from inventory.models import Product
 from o2c.admin import AllOrNothingImport, DomainErrorsAsMessages, run_each, save_through_services
 from o2c.errors import ValidationFailed, form_add_domain_error
-from o2c.masterdata import record_create, record_update
 
 from ..models import (
     Contact,
     Customer,
     PaymentTerm,
     PriceListItem,
-    SalesOrder,
     ShippingAddress,
     TaxRate,
 )
@@ -40,6 +38,8 @@ from ..services import (
     price_list_set,
     shipping_address_create,
     shipping_address_update,
+    tax_rate_create,
+    tax_rate_update,
 )
 from ..services.customers import (
     ADDRESS_FIELDS,
@@ -48,6 +48,7 @@ from ..services.customers import (
     CUSTOMER_FIELDS,
     CUSTOMER_UPDATE_FIELDS,
     PAYMENT_TERM_FIELDS,
+    TAX_RATE_FIELDS,
 )
 from .common import (
     ask_reason,
@@ -56,7 +57,6 @@ from .common import (
 )
 
 CREDIT_FIELDS = ("credit_limit", "credit_hold", "credit_hold_reason")
-TAX_RATE_FIELDS = ("category", "country", "rate", "valid_from", "valid_to", "name")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,9 +67,6 @@ class PaymentTermAdminForm(forms.ModelForm):
     class Meta:
         model = PaymentTerm
         fields = list(PAYMENT_TERM_FIELDS)
-
-    def clean_code(self) -> str:
-        return upper_code(self.cleaned_data.get("code"))
 
 
 @admin.register(PaymentTerm)
@@ -114,9 +111,7 @@ class TaxRateAdmin(DomainErrorsAsMessages):
     def save_model(self, request: HttpRequest, obj: TaxRate, form: forms.ModelForm, change: bool) -> None:
         save_through_services(
             obj, form, change, request.user, fields=TAX_RATE_FIELDS,
-            create=lambda actor, **kw: record_create(TaxRate, kw, allowed=TAX_RATE_FIELDS, actor=actor),
-            update=lambda pk, actor, **kw: record_update(TaxRate.objects.select_for_update().get(pk=pk), kw,
-                                                         allowed=TAX_RATE_FIELDS, actor=actor),
+            create=tax_rate_create, update=lambda pk, **kw: tax_rate_update(tax_rate_id=pk, **kw),
         )
 
 
@@ -171,18 +166,9 @@ class ShippingAddressForm(forms.ModelForm):
         return {*super()._get_validation_exclusions(), "is_default"}
 
 
-class ShippingAddressFormSet(forms.BaseInlineFormSet):
-    def clean(self) -> None:
-        super().clean()
-        for form in self.deleted_forms:
-            if form.instance.pk and SalesOrder.objects.filter(ship_to=form.instance).exists():
-                raise ValidationError(f"{form.instance} is used by orders and cannot be removed.")
-
-
 class ShippingAddressInline(admin.TabularInline):
     model = ShippingAddress
     form = ShippingAddressForm
-    formset = ShippingAddressFormSet
     fields = list(ADDRESS_FIELDS)
     extra = 0
 

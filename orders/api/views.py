@@ -10,6 +10,8 @@ shape, and a refused write changes nothing (the services are atomic). Every POST
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -18,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.viewsets import GenericViewSet
 
 from inventory.models import Product
 from inventory.selectors import default_warehouse
@@ -142,6 +145,17 @@ class QuoteFilter(django_filters.FilterSet):
         fields = ["status", "customer"]
 
 
+def _document_response(
+    view: GenericViewSet, serializer_class: type[Serializer], document: Quote | SalesOrder,
+    reread: Callable[[], QuerySet], code: int,
+) -> Response:
+    """A quote or order as the service left it when it handed back its lines (create, confirm,
+    accept), else read again with its lines."""
+    if "lines" not in getattr(document, "_prefetched_objects_cache", {}):
+        document = reread().get(pk=document.pk)
+    return Response(serializer_class(document, context=view.get_serializer_context()).data, status=code)
+
+
 def _quote_queryset() -> QuerySet[Quote]:
     return selectors.quote_list().prefetch_related(
         Prefetch("lines", queryset=QuoteLine.objects.select_related("product").order_by("position")))
@@ -175,7 +189,7 @@ class QuoteViewSet(O2CReadOnlyViewSet):
         return _quote_queryset() if self.action in ("list", "retrieve") else selectors.quote_list()
 
     def _respond(self, quote: Quote, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(_quote_queryset().get(pk=quote.pk)).data, status=code)
+        return _document_response(self, s.QuoteSerializer, quote, _quote_queryset, code)
 
     def create(self, request: Request) -> Response:
         quote = services.quote_create(actor=request.user, **validated(s.QuoteCreateSerializer, request.data))
@@ -198,8 +212,7 @@ class QuoteViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         order = services.quote_accept(quote_id=self.get_object().pk, actor=request.user)
-        body = s.OrderSerializer(_order_queryset().get(pk=order.pk), context=self.get_serializer_context()).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _document_response(self, s.OrderSerializer, order, _order_queryset, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ReasonSerializer, responses={200: s.QuoteSerializer, **WRITE})
     @action(detail=True, methods=["post"])
@@ -268,11 +281,7 @@ class OrderViewSet(O2CReadOnlyViewSet):
         return s.OrderListSerializer if self.action in ("list", "credit_queue") else s.OrderSerializer
 
     def _respond(self, order: SalesOrder, code: int = status.HTTP_200_OK) -> Response:
-        """The order as the service left it when it hands back its lines (create, confirm), else read again."""
-        if "lines" in getattr(order, "_prefetched_objects_cache", {}):
-            return Response(s.OrderSerializer(order, context=self.get_serializer_context()).data, status=code)
-        return Response(s.OrderSerializer(_order_queryset().get(pk=order.pk),
-                                          context=self.get_serializer_context()).data, status=code)
+        return _document_response(self, s.OrderSerializer, order, _order_queryset, code)
 
     def create(self, request: Request) -> Response:
         order = services.order_create(actor=request.user, **validated(s.OrderCreateSerializer, request.data))

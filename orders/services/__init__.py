@@ -12,6 +12,8 @@ from .customers import (
     price_list_set,
     shipping_address_create,
     shipping_address_update,
+    tax_rate_create,
+    tax_rate_update,
 )
 from .mailing import order_confirmation_send, order_pdf, quote_email_send, quote_pdf
 from .orders import (
@@ -32,5 +34,5 @@ __all__ = [
     "order_create", "order_pdf", "order_refresh_progress", "order_reject_hold", "order_release_hold",
     "order_update", "payment_term_create", "payment_term_update", "price_list_set", "quote_accept",
     "quote_create", "quote_email_send", "quote_pdf", "quote_reject", "quote_send", "quote_update",
-    "quotes_expire", "shipping_address_create", "shipping_address_update",
+    "quotes_expire", "shipping_address_create", "shipping_address_update", "tax_rate_create", "tax_rate_update",
 ]

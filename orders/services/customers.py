@@ -10,13 +10,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from inventory.models import Product
+from inventory.models import Product, normalize_code
 from o2c.audit import audit_record
 from o2c.errors import Conflict, PermissionDenied, ValidationFailed
 from o2c.masterdata import record_create, record_update
 from o2c.numbering import next_number
 
-from ..models import Contact, Customer, PaymentTerm, PriceListItem, ShippingAddress
+from ..models import Contact, Customer, PaymentTerm, PriceListItem, ShippingAddress, TaxRate
 from ..pricing import clean_vat_id, parse_decimal
 
 CUSTOMER_FIELDS = ("legal_name", "vat_id", "country", "billing_address", "currency", "payment_term",
@@ -26,6 +26,7 @@ CUSTOMER_UPDATE_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "credit_limit"
 ADDRESS_FIELDS = ("label", "recipient", "address", "country", "is_default")
 CONTACT_FIELDS = ("name", "email", "phone", "role")
 PAYMENT_TERM_FIELDS = ("code", "name", "net_days", "end_of_month", "discount_percent", "discount_days", "is_active")
+TAX_RATE_FIELDS = ("category", "country", "rate", "valid_from", "valid_to", "name")
 UNSET: Any = object()
 CREDIT_PERMISSION = "orders.manage_credit"
 
@@ -40,9 +41,10 @@ def require_credit_manager(actor: AbstractBaseUser | None) -> None:
 
 
 def _normalize(fields: dict[str, Any]) -> dict[str, Any]:
-    for name in ("country", "currency"):
-        if isinstance(fields.get(name), str):
-            fields[name] = fields[name].strip().upper()
+    """Codes (country, currency, payment term) are stored trimmed and in capitals."""
+    for name in ("country", "currency", "code"):
+        if name in fields:
+            fields[name] = normalize_code(fields[name])
     return fields
 
 
@@ -208,10 +210,21 @@ def price_list_set(
 
 @transaction.atomic
 def payment_term_create(*, actor: AbstractBaseUser | None, **fields: Any) -> PaymentTerm:
-    return record_create(PaymentTerm, fields, allowed=PAYMENT_TERM_FIELDS, actor=actor)
+    return record_create(PaymentTerm, _normalize(fields), allowed=PAYMENT_TERM_FIELDS, actor=actor)
 
 
 @transaction.atomic
 def payment_term_update(*, payment_term_id: int, actor: AbstractBaseUser | None, **changes: Any) -> PaymentTerm:
     term = PaymentTerm.objects.select_for_update().get(pk=payment_term_id)
-    return record_update(term, changes, allowed=PAYMENT_TERM_FIELDS, actor=actor)
+    return record_update(term, _normalize(changes), allowed=PAYMENT_TERM_FIELDS, actor=actor)
+
+
+@transaction.atomic
+def tax_rate_create(*, actor: AbstractBaseUser | None, **fields: Any) -> TaxRate:
+    return record_create(TaxRate, _normalize(fields), allowed=TAX_RATE_FIELDS, actor=actor)
+
+
+@transaction.atomic
+def tax_rate_update(*, tax_rate_id: int, actor: AbstractBaseUser | None, **changes: Any) -> TaxRate:
+    rate = TaxRate.objects.select_for_update().get(pk=tax_rate_id)
+    return record_update(rate, _normalize(changes), allowed=TAX_RATE_FIELDS, actor=actor)

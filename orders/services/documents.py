@@ -55,7 +55,8 @@ def line_inputs(lines: models.QuerySet | Sequence[SalesLine]) -> list[dict[str, 
 
 def with_lines(document: SalesDocument, lines: Sequence[SalesLine]) -> SalesDocument:
     """Hand the document back with the lines the service holds, in position order, so callers
-    (API responses, pages) show them without reading them again."""
+    (API responses, pages) show them without reading them again. Like any prefetch, the lines are a
+    snapshot: a caller that keeps the object across later writes reads them again from the database."""
     held = document.lines.all()  # type: ignore[attr-defined]  # lazy: no query
     held._result_cache = sorted(lines, key=lambda line: line.position)  # as prefetch_related leaves it
     held._prefetch_done = True
