@@ -163,10 +163,11 @@ def price_lines(
     if len(lines) > MAX_LINES:
         raise ValidationFailed(f"At most {MAX_LINES} lines.", details={"lines": [f"At most {MAX_LINES} lines."]})
     keys = [_product_key(line) for line in lines]
-    given = {line["product"].pk: line["product"] for line in lines if isinstance(line.get("product"), Product)}
-    ids = {v for k, v in keys if k == "pk"} - set(given)
+    named_twice = [_product_key({"product": line.get("product")}) if key[0] == "sku" else ("none", None)
+                   for line, key in zip(lines, keys, strict=True)]  # a SKU and an id: they must agree
+    ids = {v for k, v in [*keys, *named_twice] if k == "pk"}
     skus = {v for k, v in keys if k == "sku"}
-    products = [*given.values(), *(Product.objects.filter(Q(pk__in=ids) | Q(sku__in=skus)) if ids or skus else [])]
+    products = list(Product.objects.filter(Q(pk__in=ids) | Q(sku__in=skus))) if ids or skus else []
     by_key = {("pk", p.pk): p for p in products} | {("sku", p.sku): p for p in products}
     overrides = dict(
         PriceListItem.objects.filter(customer=customer, product__in=products).values_list("product_id", "unit_price")
@@ -174,11 +175,13 @@ def price_lines(
     rates = tax_rates(treatment or tax_treatment(customer), on)
     errors: list[dict[str, list[str]]] = []
     priced: list[PricedLine] = []
-    for position, (line, key) in enumerate(zip(lines, keys, strict=True), start=1):
+    for position, (line, key, also) in enumerate(zip(lines, keys, named_twice, strict=True), start=1):
         line_errors: dict[str, list[str]] = {}
         product = by_key.get(key)
         if product is None:
             line_errors["product"] = ["Choose a product." if key[0] == "none" else f"Unknown product {key[1]}."]
+        elif also[0] == "pk" and also[1] != product.pk:
+            line_errors["sku"] = [f"SKU {key[1]} is not product {also[1]}."]
         elif not product.is_active:
             line_errors["product"] = [f"{product.sku} is no longer sold."]
         try:

@@ -15,13 +15,11 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from inventory.api.serializers import WarehouseCodeField
-from inventory.models import Product, normalize_code
 from o2c.api.base import Money, Quantity
 from o2c.money import currency_validator
 
@@ -173,34 +171,15 @@ class CustomerCreditInputSerializer(serializers.Serializer):
 
 
 class LineListSerializer(serializers.ListSerializer):
-    """The lines of a document: every product resolved in one query; unknown ones reported per line."""
+    """The lines of a document, reported per line in the services' shape."""
 
     def to_internal_value(self, data: Any) -> list[dict[str, Any]]:
+        """Field types here; products, prices and the rest are checked (per line) by orders.pricing."""
         try:
             lines = super().to_internal_value(data)
         except serializers.ValidationError as exc:
             raise serializers.ValidationError(self._as_line_errors(exc.detail, data)) from None
-        ids = {line["product"] for line in lines if line.get("product") is not None}
-        skus = {normalize_code(line["sku"]) for line in lines if line.get("sku")}
-        found = list(Product.objects.filter(Q(pk__in=ids) | Q(sku__in=skus))) if lines else []
-        by_id = {p.pk: p for p in found}
-        by_sku = {p.sku: p for p in found}
-        errors: list[dict[str, list[str]]] = []
-        resolved: list[dict[str, Any]] = []
-        for line in lines:
-            pk, sku = line.pop("product", None), line.pop("sku", None)
-            sku = normalize_code(sku) if sku else None
-            product = by_id.get(pk) if pk is not None else by_sku.get(sku)
-            if product is None:
-                errors.append({"product": [f"Unknown product {pk if pk is not None else sku}."]})
-            elif pk is not None and sku and product.sku != sku:
-                errors.append({"sku": [f"SKU {sku} is not product {pk}."]})
-            else:
-                errors.append({})
-            resolved.append({**line, "product": product})
-        if any(errors):
-            raise serializers.ValidationError(errors)
-        return resolved
+        return [{k: v for k, v in line.items() if v is not None} for line in lines]
 
     @staticmethod
     def _as_line_errors(detail: Any, data: Any) -> Any:
@@ -239,11 +218,6 @@ class LineInputSerializer(serializers.Serializer):
 def LinesField(**kwargs: Any) -> LineListSerializer:
     kwargs.setdefault("help_text", f"All the document's lines (1 to {MAX_LINES}), in order.")
     return LineInputSerializer(many=True, min_length=1, max_length=MAX_LINES, **kwargs)
-
-
-def as_service_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validated lines → the {product, quantity, unit_price?, discount_percent?, description?} the services take."""
-    return [{k: v for k, v in line.items() if v is not None} for line in lines]
 
 
 class BuiltOnce:
@@ -326,9 +300,6 @@ class QuoteCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     lines = LinesField()
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["lines"] = as_service_lines(attrs["lines"])
-        return attrs
 
 
 class QuoteUpdateSerializer(serializers.Serializer):
@@ -336,10 +307,6 @@ class QuoteUpdateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     lines = LinesField(required=False, help_text="All the lines again (they replace the draft's lines).")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "lines" in attrs:
-            attrs["lines"] = as_service_lines(attrs["lines"])
-        return attrs
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -408,19 +375,12 @@ class OrderCreateSerializer(OrderHeaderInputSerializer):
                                  help_text="Optional; if given it must be the customer's currency.")
     lines = LinesField()
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["lines"] = as_service_lines(attrs["lines"])
-        return attrs
 
 
 class OrderUpdateSerializer(OrderHeaderInputSerializer):
     warehouse = WarehouseCodeField(required=False, help_text="The shipping warehouse's code, e.g. HAM.")
     lines = LinesField(required=False, help_text="All the lines again (they replace the draft's lines).")
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "lines" in attrs:
-            attrs["lines"] = as_service_lines(attrs["lines"])
-        return attrs
 
 
 # --- order entry helpers --------------------------------------------------------------------------
