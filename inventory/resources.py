@@ -58,7 +58,41 @@ class StrictBooleanWidget(widgets.BooleanWidget):
         raise ValueError(f"“{value}” is not true or false.")
 
 
-class ProductResource(resources.ModelResource):
+class ServiceResource(resources.ModelResource):
+    """Rows are saved through the entity's services (validated, audited), never `instance.save()`;
+    a service's refusal becomes the row's error with its reason. Subclasses write
+    `save_through_service()`; `error_columns` are the columns a refusal may name."""
+
+    error_columns: tuple[str, ...] = ()
+    saved_fields: tuple[str, ...] = ("created_at", "updated_at")  # copied back from the saved record
+
+    def save_through_service(self, instance: Any, is_create: bool, actor: Any) -> Any:
+        raise NotImplementedError
+
+    def error_dict(self, err: DomainError) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+        for field, messages in err.details.items():
+            name = field if field in self.error_columns else NON_FIELD
+            items = messages if isinstance(messages, list | tuple) else [messages]
+            errors.setdefault(name, []).extend(str(m) for m in items)
+        return errors or {NON_FIELD: [err.message]}
+
+    def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
+        self.before_save_instance(instance, row, **kwargs)
+        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
+            return  # a dry run without a transaction to roll back: write nothing
+        try:
+            saved = self.save_through_service(instance, is_create, kwargs.get("user"))
+        except DomainError as err:  # a row error with its reason, never a crash
+            raise ValidationError(self.error_dict(err)) from None
+        instance.pk = saved.pk
+        for name in self.saved_fields:
+            setattr(instance, name, getattr(saved, name))
+        self.after_save_instance(instance, row, **kwargs)
+
+
+class ProductResource(ServiceResource):
+    error_columns = PRODUCT_FIELDS
     sku = fields.Field(attribute="sku", column_name="sku", widget=widgets.CharWidget())
     list_price = fields.Field(attribute="list_price", column_name="list_price", widget=StrictDecimalWidget())
     weight_kg = fields.Field(attribute="weight_kg", column_name="weight_kg", widget=StrictDecimalWidget())
@@ -88,29 +122,8 @@ class ProductResource(resources.ModelResource):
         if "sku" in row:
             row["sku"] = normalize_code(row["sku"])
 
-    def save_instance(self, instance: Product, is_create: bool, row: Any, **kwargs: Any) -> None:
-        """Save through product_create / product_update (validated, audited), never `instance.save()`."""
-        self.before_save_instance(instance, row, **kwargs)
-        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
-            return  # a dry run without a transaction to roll back: write nothing
-        actor = kwargs.get("user")
+    def save_through_service(self, instance: Product, is_create: bool, actor: Any) -> Product:
         values = {name: getattr(instance, name) for name in PRODUCT_FIELDS}
-        try:
-            if is_create:
-                saved = product_create(actor=actor, **values)
-            else:
-                saved = product_update(product_id=instance.pk, actor=actor, **values)
-        except DomainError as err:  # a row error with its reason, never a crash
-            raise ValidationError(_as_error_dict(err)) from None
-        instance.pk = saved.pk
-        instance.created_at, instance.updated_at = saved.created_at, saved.updated_at
-        self.after_save_instance(instance, row, **kwargs)
-
-
-def _as_error_dict(err: DomainError) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field, messages in err.details.items():
-        name = field if field in PRODUCT_FIELDS else NON_FIELD
-        items = messages if isinstance(messages, list | tuple) else [messages]
-        errors.setdefault(name, []).extend(str(m) for m in items)
-    return errors or {NON_FIELD: [err.message]}
+        if is_create:
+            return product_create(actor=actor, **values)
+        return product_update(product_id=instance.pk, actor=actor, **values)

@@ -15,10 +15,10 @@ from contextlib import suppress
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
-from inventory.resources import StrictBooleanWidget, StrictDecimalWidget
-from o2c.errors import NON_FIELD, DomainError
+from inventory.resources import ServiceResource, StrictBooleanWidget, StrictDecimalWidget
+from o2c.errors import DomainError
 
 from .models import Customer, PaymentTerm
 from .pricing import clean_vat_id
@@ -55,7 +55,10 @@ class UpperCharWidget(widgets.CharWidget):
         return super().clean(value, row=row, **kwargs).strip().upper()
 
 
-class CustomerResource(resources.ModelResource):
+class CustomerResource(ServiceResource):
+    error_columns = COLUMNS
+    saved_fields = ("number", "vat_id", "created_at", "updated_at")
+
     number = fields.Field(attribute="number", column_name="number", widget=widgets.CharWidget())
     country = fields.Field(attribute="country", column_name="country", widget=UpperCharWidget())
     currency = fields.Field(attribute="currency", column_name="currency", widget=UpperCharWidget())
@@ -115,36 +118,21 @@ class CustomerResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def save_instance(self, instance: Customer, is_create: bool, row: Any, **kwargs: Any) -> None:
-        """Save through the services (validated, numbered, audited), never `instance.save()`."""
-        self.before_save_instance(instance, row, **kwargs)
-        if kwargs.get("dry_run") and not kwargs.get("using_transactions"):
-            return  # a dry run without a transaction to roll back: write nothing
-        actor = kwargs.get("user")
-        try:
-            if is_create:
-                saved = customer_create(actor=actor, **{name: getattr(instance, name) for name in CUSTOMER_FIELDS})
-            else:
-                current = Customer.objects.get(pk=instance.pk)
-                changes = {name: getattr(instance, name) for name in CUSTOMER_UPDATE_FIELDS
-                           if getattr(instance, name) != getattr(current, name)}
-                saved = customer_update(customer_id=instance.pk, actor=actor, **changes) if changes else current
-                if instance.credit_limit != current.credit_limit:
-                    saved = customer_set_credit(customer_id=instance.pk, actor=actor,
-                                                credit_limit=instance.credit_limit, reason="CSV import")
-        except DomainError as err:  # a row error with its reason, never a crash
-            raise ValidationError(_as_error_dict(err)) from None
-        instance.pk, instance.number, instance.vat_id = saved.pk, saved.number, saved.vat_id
-        instance.created_at, instance.updated_at = saved.created_at, saved.updated_at
-        self.after_save_instance(instance, row, **kwargs)
+    def save_through_service(self, instance: Customer, is_create: bool, actor: Any) -> Customer:
+        """Numbered by customer_create; a changed credit limit goes through customer_set_credit (Finance)."""
+        if is_create:
+            return customer_create(actor=actor, **{name: getattr(instance, name) for name in CUSTOMER_FIELDS})
+        current = Customer.objects.get(pk=instance.pk)
+        changes = {name: getattr(instance, name) for name in CUSTOMER_UPDATE_FIELDS
+                   if getattr(instance, name) != getattr(current, name)}
+        saved = customer_update(customer_id=instance.pk, actor=actor, **changes) if changes else current
+        if instance.credit_limit != current.credit_limit:
+            saved = customer_set_credit(customer_id=instance.pk, actor=actor, credit_limit=instance.credit_limit,
+                                        reason="CSV import")
+        return saved
 
-
-def _as_error_dict(err: DomainError) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field, messages in err.details.items():
-        name = field if field in COLUMNS else NON_FIELD
-        items = messages if isinstance(messages, list | tuple) else [messages]
-        errors.setdefault(name, []).extend(str(m) for m in items)
-    if "vat_id" in errors:
-        errors["vat_id"] = [err.message]  # "FR123 is not a valid VAT id for FR: …" says more than the detail
-    return errors or {NON_FIELD: [err.message]}
+    def error_dict(self, err: DomainError) -> dict[str, list[str]]:
+        errors = super().error_dict(err)
+        if "vat_id" in errors:
+            errors["vat_id"] = [err.message]  # "FR123 is not a valid VAT id for FR: …" says more than the detail
+        return errors

@@ -47,6 +47,14 @@ def test_an_all_digit_sku_is_named_by_sku_and_an_id_by_product() -> None:
     assert (by_sku.product, by_id.product) == (numeric, numeric)
 
 
+def test_a_line_naming_a_product_by_sku_and_another_by_id_is_refused() -> None:
+    customer = CustomerFactory()
+    bolt, nut = ProductFactory(), ProductFactory()
+    with pytest.raises(ValidationFailed) as err:
+        price_lines(customer=customer, on=TODAY, lines=[{"sku": bolt.sku, "product": nut.pk, "quantity": "1"}])
+    assert err.value.details["lines"] == [{"sku": [f"SKU {bolt.sku} is not product {nut.pk}."]}]
+
+
 def test_customer_price_list_overrides_list_price_without_customer_discount() -> None:
     customer = CustomerFactory(discount_percent=Decimal("5"))
     product = ProductFactory(list_price=Decimal("10.00"))
