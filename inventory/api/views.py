@@ -128,7 +128,7 @@ class ProductViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         product = services.product_update(product_id=self.get_object().pk, actor=request.user, is_active=False)
-        return Response(self.get_serializer(product).data)
+        return self.respond(product)
 
     @extend_schema(
         parameters=[s.AvailabilityQuerySerializer],

@@ -59,15 +59,20 @@ class ServiceWriteMixin:
         return validated(self.get_serializer_class(), request.data,  # type: ignore[attr-defined]
                          context=self.get_serializer_context(), **kwargs)  # type: ignore[attr-defined]
 
+    def respond(self, saved: models.Model, code: int = status.HTTP_200_OK) -> Response:
+        """The record as the list and detail read it (the view's queryset: its joins and prefetches)."""
+        fresh = self.get_queryset().get(pk=saved.pk)  # type: ignore[attr-defined]
+        return Response(self.get_serializer(fresh).data, status=code)  # type: ignore[attr-defined]
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         saved = self.create_service(actor=request.user, **self._validated(request))
-        return Response(self.get_serializer(saved).data, status=status.HTTP_201_CREATED)  # type: ignore[attr-defined]
+        return self.respond(saved, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, partial: bool = False, **kwargs: Any) -> Response:
         instance = self.get_object()  # type: ignore[attr-defined]
         data = self._validated(request, instance=instance, partial=partial)
         saved = self.update_service(**{self.update_id: instance.pk}, actor=request.user, **data)
-        return Response(self.get_serializer(saved).data)  # type: ignore[attr-defined]
+        return self.respond(saved)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)

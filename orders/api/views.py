@@ -130,8 +130,7 @@ class CustomerViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     def credit(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
         data = validated(s.CustomerCreditInputSerializer, request.data)
-        saved = services.customer_set_credit(customer_id=customer.pk, actor=request.user, **data)
-        return Response(self.get_serializer(saved).data)
+        return self.respond(services.customer_set_credit(customer_id=customer.pk, actor=request.user, **data))
 
 
 # --- quotes ---------------------------------------------------------------------------------------
