@@ -95,19 +95,9 @@ class HomeView(RoleWorkspaceView):
 
 
 @dataclass(frozen=True)
-class StockCell:
-    on_hand: Decimal
-    reserved: Decimal
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
-
-@dataclass(frozen=True)
 class ProductRow:
     product: Product
-    cells: list[StockCell]
+    cells: list[StockLevel]  # one per active warehouse; an unsaved empty level where it has none
 
     @property
     def total_available(self) -> Decimal:
@@ -128,10 +118,8 @@ class ProductListView(PermissionRequiredMixin, TemplateView):
         rows = []
         for product in page_obj:
             levels = {lv.warehouse_id: lv for lv in product.stock_levels.all()}  # prefetched
-            rows.append(ProductRow(product, [
-                StockCell(levels[w.pk].on_hand, levels[w.pk].reserved) if w.pk in levels else StockCell(ZERO, ZERO)
-                for w in warehouses
-            ]))
+            rows.append(ProductRow(product, [levels.get(w.pk) or StockLevel(on_hand=ZERO, reserved=ZERO)
+                                             for w in warehouses]))
         return {**super().get_context_data(**kwargs), "q": q, "warehouses": warehouses, "page_obj": page_obj,
                 "rows": rows}
 
