@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from inventory.models import Warehouse
+from inventory.models import Warehouse, normalize_code
 
 from .enums import OrderStatus, QuoteStatus
 from .models import Contact, Customer, PaymentTerm, ShippingAddress
@@ -26,10 +26,10 @@ class _UpperCodes:
     which run after these, want ^[A-Z]{2}$ and ^[A-Z]{3}$)."""
 
     def clean_country(self) -> str:
-        return (self.cleaned_data.get("country") or "").strip().upper()  # type: ignore[attr-defined]
+        return normalize_code(self.cleaned_data.get("country") or "")  # type: ignore[attr-defined]
 
     def clean_currency(self) -> str:
-        return (self.cleaned_data.get("currency") or "").strip().upper()  # type: ignore[attr-defined]
+        return normalize_code(self.cleaned_data.get("currency") or "")  # type: ignore[attr-defined]
 
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from import_export import fields, widgets
 
+from inventory.models import normalize_code
 from inventory.resources import ServiceResource, StrictBooleanWidget, StrictDecimalWidget
 from o2c.errors import DomainError
 
@@ -38,7 +39,7 @@ class PaymentTermWidget(widgets.ForeignKeyWidget):
         super().__init__(PaymentTerm, field="code")
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> PaymentTerm | None:
-        code = "" if value is None else str(value).strip().upper()
+        code = normalize_code("" if value is None else str(value))
         if not code:
             return None
         term = PaymentTerm.objects.filter(code__iexact=code).first()
@@ -52,7 +53,7 @@ class UpperCharWidget(widgets.CharWidget):
     """Codes (country, currency) stored the way the services store them: trimmed, in capitals."""
 
     def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
-        return super().clean(value, row=row, **kwargs).strip().upper()
+        return normalize_code(super().clean(value, row=row, **kwargs))
 
 
 class CustomerResource(ServiceResource):
@@ -89,10 +90,10 @@ class CustomerResource(ServiceResource):
     def before_import_row(self, row: Any, **kwargs: Any) -> None:
         """Numbers and VAT ids are matched and compared the way the services store them."""
         if "number" in row:
-            row["number"] = str(row["number"] or "").strip().upper()
+            row["number"] = normalize_code(str(row["number"] or ""))
         if row.get("vat_id") and row.get("country"):
             with suppress(DomainError):  # else left as given: the service names the problem on save
-                row["vat_id"] = clean_vat_id(str(row["vat_id"]), str(row["country"]).strip().upper())
+                row["vat_id"] = clean_vat_id(str(row["vat_id"]), normalize_code(str(row["country"])))
 
     def after_init_instance(self, instance: Customer, new: bool, row: Any, **kwargs: Any) -> None:
         if new and row.get("number"):

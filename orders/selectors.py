@@ -116,7 +116,7 @@ def quote_list(*, status: str = "", customer: Customer | int | None = None, sear
 
 def credit_queue() -> QuerySet[SalesOrder]:
     """Finance's credit-approval queue: orders on hold, oldest first."""
-    return (SalesOrder.objects.filter(status=OrderStatus.ON_HOLD).select_related("customer")
+    return (SalesOrder.objects.filter(status=OrderStatus.ON_HOLD).select_related("customer", "warehouse")
             .order_by("updated_at", "pk"))
 
 

@@ -166,7 +166,7 @@ class SalesOrderAdmin(DocumentAdmin):
             order = order_confirm(order_id=order.pk, actor=request.user)
             if order.status == OrderStatus.ON_HOLD:
                 return f"put on credit hold — {order.hold_reason}"
-            backordered = order.lines.filter(backordered_quantity__gt=0).count()
+            backordered = sum(1 for line in order.lines.all() if line.backordered_quantity > 0)  # held by the service
             if backordered:
                 self.message_user(request, f"{order}: {backordered} line(s) backordered, waiting for stock.",
                                   messages.INFO)

@@ -20,6 +20,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from inventory.api.serializers import WarehouseCodeField
+from inventory.models import normalize_code
 from o2c.api.base import Money, Quantity
 from o2c.money import currency_validator
 
@@ -47,7 +48,7 @@ class UpperCodeField(serializers.CharField):
     """A country or currency code: trimmed and upper-cased before its validator runs (as the services store it)."""
 
     def to_internal_value(self, data: Any) -> str:
-        return super().to_internal_value(data).upper()
+        return normalize_code(super().to_internal_value(data))
 
 
 def CountryCodeField(**kwargs: Any) -> UpperCodeField:

@@ -332,7 +332,7 @@ class OrderViewSet(O2CReadOnlyViewSet):
                    description="Orders on credit hold, oldest first (needs `orders.manage_credit`).")
     @action(detail=False, methods=["get"], url_path="credit-queue", filter_backends=[])
     def credit_queue(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.credit_queue().select_related("warehouse"))
+        page = self.paginate_queryset(selectors.credit_queue())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
