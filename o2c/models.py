@@ -47,11 +47,6 @@ class OutboxEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.type} {self.id}"
 
-    @property
-    def is_dispatched(self) -> bool:
-        return self.dispatched_at is not None
-
-
 class EventReceipt(models.Model):
     """A subscriber has handled an event: unique, so a second dispatch does nothing."""
 
@@ -91,10 +86,6 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def wants(self, event_type: str) -> bool:
-        return not self.event_types or event_type in self.event_types
-
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
