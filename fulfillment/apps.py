@@ -7,4 +7,9 @@ class FulfillmentConfig(AppConfig):
     periodic_tasks: list[tuple[str, str, dict]] = []
 
     def ready(self) -> None:
-        """Event subscriptions of this app are registered here (o2c.events.subscribe)."""
+        from o2c.events import subscribe
+
+        from .subscribers import cancel_shipments_on_order_cancelled, notify_customer_on_shipped
+
+        subscribe("shipment.shipped", notify_customer_on_shipped, name="fulfillment.notify_customer")
+        subscribe("order.cancelled", cancel_shipments_on_order_cancelled, name="fulfillment.cancel_shipments")

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from o2c.audit import timeline
+from o2c.panels import panels_for
 from o2c.views import paginate
 
 from ..enums import OrderStatus, QuoteStatus
@@ -98,6 +99,7 @@ class OrderDetailView(PermissionRequiredMixin, View):
             "can_cancel": can_change and order.status in CANCELLABLE,
             "can_release": can_credit and order.status == OrderStatus.ON_HOLD,
             "has_pdf": order.status in (OrderStatus.CONFIRMED, OrderStatus.DONE),
+            "panels": panels_for(order, request),
         })
 
 
