@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.models import Warehouse
@@ -27,7 +28,7 @@ from o2c.events import publish
 from o2c.numbering import next_number
 from o2c.states import transition
 from orders.enums import OrderStatus
-from orders.models import SalesOrder, SalesOrderLine
+from orders.models import SalesOrder, SalesOrderLine, ShippingAddress
 from orders.services import order_refresh_progress
 
 from ..enums import OPEN_SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, ShipmentStatus
@@ -141,11 +142,21 @@ def _ready_date(chosen: list[tuple[SalesOrderLine, Decimal]], scheduled: dict[in
     return ready
 
 
-def ship_to_text(order: SalesOrder) -> str:
-    if order.ship_to:
-        return "\n".join(p for p in (order.ship_to.recipient or order.customer.legal_name, order.ship_to.address,
-                                     order.ship_to.country) if p)
+def _ship_to(order: SalesOrder) -> ShippingAddress | None:
+    """The order's ship-to address, else the customer's default one (None: the billing address)."""
+    return order.ship_to or order.customer.shipping_addresses.filter(is_default=True).first()
+
+
+def ship_to_text(order: SalesOrder, address: ShippingAddress | None) -> str:
+    if address is not None:
+        return "\n".join(p for p in (address.recipient or order.customer.legal_name, address.address,
+                                     address.country) if p)
     return "\n".join((order.customer.legal_name, order.customer.billing_address, order.customer.country))
+
+
+def is_day(value: object) -> bool:
+    """A calendar day (a datetime is not one: comparing it with a date would fail)."""
+    return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
 
 @transaction.atomic
@@ -169,9 +180,10 @@ def shipment_create(
     today = timezone.localdate()
     plan = plan_shipment(warehouse=warehouse, carrier=carrier, ready=_ready_date(chosen, scheduled, today),
                          today=today)
+    address = _ship_to(order)
     shipment = Shipment.objects.create(
         number=str(next_number("SH", today.year)), order=order, customer_id=order.customer_id, warehouse=warehouse,
-        ship_to=order.ship_to, ship_to_text=ship_to_text(order), carrier=carrier,
+        ship_to=address, ship_to_text=ship_to_text(order, address), carrier=carrier,
         planned_ship_date=plan.ship_date, planned_delivery_date=plan.delivery_date,
         promised_date=max(order.requested_date or plan.delivery_date, today), created_by=_actor(actor),
     )
@@ -199,7 +211,7 @@ def shipment_reschedule(
     warehouse = Warehouse.objects.select_for_update().get(pk=warehouse_id)
     shipment = _lock_shipment(shipment_id)
     _expect(shipment, OPEN_SHIPMENT_STATUSES, "rescheduled")
-    if not isinstance(planned_ship_date, datetime.date):
+    if not is_day(planned_ship_date):
         raise ValidationFailed("Choose a date.", details={"planned_ship_date": ["A date is required."]})
     if planned_ship_date == shipment.planned_ship_date:
         return shipment
@@ -215,24 +227,38 @@ def shipment_reschedule(
     return shipment
 
 
-def _unreserved(shipment: Shipment, lines: Mapping[int, SalesOrderLine]) -> list[str]:
+def _unreserved(shipment: Shipment, lines: Mapping[int, SalesOrderLine],
+                claimed: Mapping[int, Decimal] | None = None) -> list[str]:
+    """Lines of `shipment` whose quantity is not covered by reserved stock, less what other shipments
+    already picked or packed hold of it (`claimed`)."""
     short = []
     for item in shipment.lines.all():
         line = lines[item.order_line_id]
-        if item.quantity > line.reserved_quantity:
-            short.append(f"Line {line.position} ({line.product.sku}): {line.reserved_quantity.normalize():f} of "
+        free = line.reserved_quantity - (claimed or {}).get(line.pk, ZERO)
+        if item.quantity > free:
+            short.append(f"Line {line.position} ({line.product.sku}): {max(free, ZERO).normalize():f} of "
                          f"{item.quantity.normalize():f} reserved")
     return short
 
 
+def _claimed(shipment: Shipment) -> dict[int, Decimal]:
+    """{order line id: quantity on the order's other shipments being picked or already packed}."""
+    rows = (ShipmentLine.objects.filter(shipment__order_id=shipment.order_id,
+                                        shipment__status__in=(ShipmentStatus.PICKING, ShipmentStatus.PACKED))
+            .exclude(shipment=shipment).values("order_line").annotate(q=Sum("quantity"))
+            .values_list("order_line", "q"))
+    return dict(rows)
+
+
 @transaction.atomic
 def shipment_start_picking(*, shipment_id: int, actor: AbstractBaseUser | None) -> Shipment:
-    """The warehouse starts picking; refused while goods on it are still waiting for stock."""
+    """The warehouse starts picking; refused while goods on it are still waiting for stock (reserved
+    stock that the order's other picked or packed shipments hold does not count)."""
     order = _lock_order(_order_of(shipment_id))
     lines = _lock_lines(order)
     shipment = _lock_shipment(shipment_id)
     _expect(shipment, (ShipmentStatus.SCHEDULED,), "picked")
-    short = _unreserved(shipment, lines)
+    short = _unreserved(shipment, lines, _claimed(shipment))
     if short:
         raise Conflict(f"{shipment.number} waits for stock: {'; '.join(short)}.", code="not_reserved",
                        details={"lines": short})
@@ -370,7 +396,7 @@ def shipment_deliver(
     if len(signer) > 100:
         raise ValidationFailed("At most 100 characters.", details={"received_by": ["Too long."]})
     shipped_on = timezone.localdate(shipment.shipped_at)
-    if not isinstance(day, datetime.date) or day > today or day < shipped_on:
+    if not is_day(day) or day > today or day < shipped_on:
         raise ValidationFailed(f"The delivery day is between the ship day ({shipped_on}) and today.",
                                details={"delivered_on": [f"Between {shipped_on} and {today}."]})
     items = list(shipment.lines.all())

@@ -152,3 +152,30 @@ def test_tracking_number_is_required_for_a_tracking_carrier(warehouse_user):
     untracked = CarrierFactory(tracking_url_template="")
     shipped = shipment_ship(shipment_id=shipment.pk, actor=warehouse_user, carrier=untracked)
     assert (shipped.carrier, shipped.tracking_url) == (untracked, "")
+
+
+def test_stock_picked_for_one_shipment_is_not_picked_again_for_another(warehouse_user):
+    order = stocked_order([(6, 10)])
+    line = order.lines.get()
+    ready = shipment_create(order_id=order.pk, actor=warehouse_user)  # the 6 reserved
+    waiting = shipment_create(order_id=order.pk, actor=warehouse_user, lines=[{"order_line": line.pk, "quantity": 4}])
+    shipment_start_picking(shipment_id=ready.pk, actor=warehouse_user)
+    with pytest.raises(Conflict, match="0 of 4 reserved"):
+        shipment_start_picking(shipment_id=waiting.pk, actor=warehouse_user)
+    assert Shipment.objects.get(pk=waiting.pk).status == ShipmentStatus.SCHEDULED
+
+
+def test_without_a_ship_to_the_customers_default_address_is_used(warehouse_user):
+    from tests.orders.factories import ShippingAddressFactory
+
+    order = stocked_order([(1, 1)])
+    ShippingAddressFactory(customer=order.customer, recipient="Goods-in", address="Kai 7\n20457 Hamburg")
+    shipment = shipment_create(order_id=order.pk, actor=warehouse_user)
+    assert shipment.ship_to.address == "Kai 7\n20457 Hamburg"
+    assert shipment.ship_to_text == "Goods-in\nKai 7\n20457 Hamburg\nDE"
+
+
+def test_a_timestamp_is_not_a_delivery_day(warehouse_user):
+    shipment = shipped_shipment(stocked_order([(1, 1)]), actor=warehouse_user)
+    with pytest.raises(ValidationFailed, match="delivery day"):
+        shipment_deliver(shipment_id=shipment.pk, actor=warehouse_user, received_by="A", delivered_on=timezone.now())

@@ -46,7 +46,8 @@ def test_load_demo_twice_gives_the_same_stock_and_a_ledger_that_agrees() -> None
     assert first["products"] >= 10
     assert first["rules"] == first["products"] * first["warehouses"]  # a rule for every product/warehouse
     assert ledger_mismatches() == []
-    assert StockMove.objects.filter(kind="receipt").count() == first["moves"]  # all stock came in as receipts
+    # stock came in as receipts; the fulfillment demo shipped some of it
+    assert set(StockMove.objects.values_list("kind", flat=True)) == {"receipt", "shipment"}
     assert ExpectedReceipt.objects.filter(status=ReceiptStatus.OPEN).count() >= 2
 
     open_requests = ReplenishmentRequest.objects.filter(status=ReplenishmentStatus.OPEN)
