@@ -80,7 +80,7 @@ class Shipment(models.Model):
     ship_to = models.ForeignKey(ShippingAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 editable=False)
     ship_to_text = models.TextField(editable=False, help_text="The delivery address as it was when scheduled.")
-    carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="shipments")
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="shipments")
     status = models.CharField(max_length=10, choices=ShipmentStatus.choices, default=ShipmentStatus.SCHEDULED,
                               editable=False)
     planned_ship_date = models.DateField()
@@ -121,7 +121,7 @@ class Shipment(models.Model):
 
     @property
     def tracking_url(self) -> str:
-        return self.carrier.tracking_url(self.tracking_number) if self.carrier else ""
+        return self.carrier.tracking_url(self.tracking_number)
 
 
 class ShipmentLine(models.Model):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from inventory.models import normalize_code
 from o2c.audit import audit_record
+from o2c.errors import Conflict
 from o2c.masterdata import record_create, record_update
 
 from ..models import Carrier, Holiday
@@ -42,7 +43,12 @@ def carrier_update(*, carrier_id: int, actor: AbstractBaseUser | None, **changes
 
 @transaction.atomic
 def holiday_create(*, actor: AbstractBaseUser | None, **fields: Any) -> Holiday:
-    return record_create(Holiday, fields, allowed=HOLIDAY_FIELDS, actor=actor)
+    try:
+        with transaction.atomic():  # the model check passed, and a concurrent twin won the unique index
+            return record_create(Holiday, fields, allowed=HOLIDAY_FIELDS, actor=actor)
+    except IntegrityError:
+        raise Conflict(f"{fields.get('date')} is already a holiday there.", code="duplicate_holiday",
+                       details={"date": ["Already a holiday."]}) from None
 
 
 @transaction.atomic

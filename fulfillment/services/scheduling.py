@@ -19,6 +19,9 @@ from ..enums import ShipmentStatus
 from ..models import Carrier, Shipment
 
 
+MAX_PLANNING_DAYS = 366
+
+
 @dataclass(frozen=True)
 class Plan:
     ship_date: datetime.date
@@ -65,6 +68,9 @@ def check_reschedule(*, shipment: Shipment, warehouse: Warehouse, day: datetime.
     if day < today:
         raise ValidationFailed("A shipment cannot be planned in the past.",
                                details={"planned_ship_date": ["Today or later."]})
+    if day > today + datetime.timedelta(days=MAX_PLANNING_DAYS):
+        raise ValidationFailed("A shipment is planned at most a year ahead.",
+                               details={"planned_ship_date": ["At most a year ahead."]})
     calendar: WorkCalendar = warehouse_calendar(warehouse, day)
     if not calendar.is_working(day):
         raise ValidationFailed(f"{warehouse.code} does not ship on {day:%A %d %b %Y}.",
