@@ -13,3 +13,11 @@ class FulfillmentConfig(AppConfig):
 
         subscribe("shipment.shipped", notify_customer_on_shipped, name="fulfillment.notify_customer")
         subscribe("order.cancelled", cancel_shipments_on_order_cancelled, name="fulfillment.cancel_shipments")
+
+        from o2c.panels import register_panel
+        from orders.models import SalesOrder
+
+        from .views import order_panel
+
+        register_panel(SalesOrder, template="fulfillment/partials/order_shipments.html",
+                       permission="fulfillment.view_shipment", context=order_panel)

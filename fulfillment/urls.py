@@ -5,4 +5,27 @@ from . import views
 app_name = "fulfillment"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    # shipments
+    path("shipments/", views.ShipmentListView.as_view(), name="shipment-list"),
+    path("shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipment-detail"),
+    path("shipments/<int:pk>/pick/", views.ShipmentActionView.as_view(action="pick"), name="shipment-pick"),
+    path("shipments/<int:pk>/pack/", views.ShipmentActionView.as_view(action="pack"), name="shipment-pack"),
+    path("shipments/<int:pk>/ship/", views.ShipmentActionView.as_view(action="ship"), name="shipment-ship"),
+    path("shipments/<int:pk>/deliver/", views.ShipmentActionView.as_view(action="deliver"), name="shipment-deliver"),
+    path("shipments/<int:pk>/reschedule/", views.ShipmentActionView.as_view(action="reschedule"),
+         name="shipment-reschedule"),
+    path("shipments/<int:pk>/cancel/", views.ShipmentActionView.as_view(action="cancel"), name="shipment-cancel"),
+    path("shipments/<int:pk>/pick-list/", views.ShipmentPdfView.as_view(document="pick-list"),
+         name="shipment-pick-list"),
+    path("shipments/<int:pk>/delivery-note/", views.ShipmentPdfView.as_view(document="delivery-note"),
+         name="shipment-delivery-note"),
+    path("orders/<int:pk>/ship/", views.ShipmentCreateView.as_view(), name="shipment-create"),
+    # the scheduling board
+    path("board/", views.BoardView.as_view(), name="board"),
+    # returns
+    path("returns/", views.ReturnListView.as_view(), name="return-list"),
+    path("returns/<int:pk>/", views.ReturnDetailView.as_view(), name="return-detail"),
+    path("returns/<int:pk>/receive/", views.ReturnActionView.as_view(action="receive"), name="return-receive"),
+    path("returns/<int:pk>/cancel/", views.ReturnActionView.as_view(action="cancel"), name="return-cancel"),
+    path("orders/<int:pk>/return/", views.ReturnCreateView.as_view(), name="return-create"),
 ]

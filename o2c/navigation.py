@@ -43,7 +43,10 @@ NAVIGATION: tuple[Section, ...] = (
         Link("Inventory", "inventory:home", "box-seam"),
         Link("Products", "inventory:product-list", "boxes"),
         Link("Replenishment", "inventory:replenishment", "arrow-repeat"),
-        Link("Fulfillment", "fulfillment:home", "truck"),
+        Link("Work queue", "fulfillment:home", "truck"),
+        Link("Shipments", "fulfillment:shipment-list", "box2"),
+        Link("Scheduling board", "fulfillment:board", "calendar-week"),
+        Link("Returns", "fulfillment:return-list", "arrow-return-left"),
     )),
     Section("Finance", frozenset({FINANCE}), (
         Link("Credit approvals", "orders:credit-queue", "shield-check"),

@@ -18,7 +18,6 @@ from ..calendar import MAX_SEARCH_DAYS, ONE_DAY, WorkCalendar, carrier_calendar,
 from ..enums import ShipmentStatus
 from ..models import Carrier, Shipment
 
-
 MAX_PLANNING_DAYS = 366
 
 

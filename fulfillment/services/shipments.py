@@ -279,14 +279,16 @@ def _clean_packages(packages: Sequence[Mapping[str, Any]]) -> list[Package]:
             if raw in (None, "") and name != "weight_kg":
                 values[name] = None
                 continue
+            step = Decimal("0.001") if name == "weight_kg" else Decimal("0.1")
             try:
-                value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+                value = (raw if isinstance(raw, Decimal) else Decimal(str(raw))).quantize(step)
             except (InvalidOperation, ValueError, TypeError):
                 value = None
-            if isinstance(raw, float) or value is None or not value.is_finite() or value <= 0 or value >= 10**6:
-                errors.append(f"Package {index}: {name.replace('_', ' ')} must be a positive number.")
+            if isinstance(raw, float) or value is None or not value.is_finite() or not 0 < value < 10**6:
+                errors.append(f"Package {index}: {name.replace('_', ' ')} must be a positive number "
+                              f"(at least {step}).")
                 break
-            values[name] = value.quantize(Decimal("0.001") if name == "weight_kg" else Decimal("0.1"))
+            values[name] = value
         else:
             cleaned.append(Package(**values))
     if errors:

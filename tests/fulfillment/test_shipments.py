@@ -179,3 +179,16 @@ def test_a_timestamp_is_not_a_delivery_day(warehouse_user):
     shipment = shipped_shipment(stocked_order([(1, 1)]), actor=warehouse_user)
     with pytest.raises(ValidationFailed, match="delivery day"):
         shipment_deliver(shipment_id=shipment.pk, actor=warehouse_user, received_by="A", delivered_on=timezone.now())
+
+
+@pytest.mark.parametrize("package", [
+    {"weight_kg": "0.0004"}, {"weight_kg": "1", "length_cm": "0.04"}, {"weight_kg": "-1"}, {"weight_kg": "abc"},
+    {"weight_kg": "NaN"}, {"weight_kg": "Infinity"}, {"weight_kg": 1.5}, {"length_cm": "10"},
+])
+def test_packages_too_small_to_record_or_not_numbers_are_refused(warehouse_user, package):
+    order = stocked_order([(1, 1)])
+    shipment = shipment_create(order_id=order.pk, actor=warehouse_user)
+    shipment_start_picking(shipment_id=shipment.pk, actor=warehouse_user)
+    with pytest.raises(ValidationFailed, match="must be a positive number"):
+        shipment_pack(shipment_id=shipment.pk, actor=warehouse_user, packages=[package])
+    assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.PICKING
