@@ -100,19 +100,21 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def form_add_domain_error(form: forms.BaseForm, err: DomainError) -> None:
-    """Show a domain error on a form: on its fields where the details name them, else on top."""
-    placed = False
+    """Show a domain error on a form: its message on top, each detail on the field it names, and a
+    list of several problems that names no field (e.g. one per order line) on top as well."""
+    form.add_error(None, err.message)
     for field, messages in err.details.items():
+        listed = list(messages) if isinstance(messages, list | tuple) else [messages]
         if field in form.fields:
-            for message in messages if isinstance(messages, list | tuple) else [messages]:
+            for message in listed:
                 form.add_error(field, str(message))
-            placed = True
-    if not placed:
-        form.add_error(None, err.message)
+        elif len(listed) > 1 and all(isinstance(m, str) for m in listed):
+            for message in listed:
+                form.add_error(None, message)
 
 
 def call_for_form(form: forms.BaseForm, service: Callable[..., T], **kwargs: Any) -> T | None:
-    """Run a service for a browser form; a domain error becomes a form error and None."""
+    """Run a service for a browser form; a domain error becomes form errors and None."""
     try:
         return service(**kwargs)
     except DjangoValidationError as exc:

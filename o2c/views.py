@@ -24,6 +24,21 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = 50) -> Page:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+def query_without_page(request: HttpRequest) -> str:
+    """The list page's query string without ?page=, ready for "…&page=N" links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"?{encoded}&" if encoded else "?"
+
+
+def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF download (or, `inline`, shown in a browser tab to print), named for saving."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    return response
+
+
 class HomeView(TemplateView):
     template_name = "o2c/home.html"
 

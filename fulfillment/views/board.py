@@ -10,12 +10,12 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from o2c.views import paginate
+from o2c.views import paginate, query_without_page
 
 from ..enums import OPEN_SHIPMENT_STATUSES
 from ..forms import WarehouseFilterForm
 from ..selectors import BOARD_DAYS, BoardDay, late_shipments, schedule_board
-from .common import LATE_PER_PAGE, active_warehouses, query_without_page
+from .common import LATE_PER_PAGE, active_warehouses
 
 WEEK = datetime.timedelta(days=7)
 CHIPS_PER_DAY = 8  # more go behind a "+ n more" link to the day's shipment list

@@ -14,7 +14,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from o2c.audit import timeline
-from o2c.views import paginate
+from o2c.errors import call_for_form
+from o2c.views import paginate, query_without_page
 from orders.enums import OrderStatus
 from orders.models import SalesOrder
 from orders.views.common import form_errors_text
@@ -24,7 +25,7 @@ from ..forms import CancelForm, ReturnAuthorizeForm, ReturnFilterForm, ReturnRec
 from ..models import ReturnAuthorization, ReturnLine
 from ..selectors import return_list, returnable_lines
 from ..services import return_authorize, return_cancel, return_receive
-from .common import RETURNS_PER_PAGE, call_service, query_without_page
+from .common import RETURNS_PER_PAGE
 
 VIEW, CHANGE = "fulfillment.view_returnauthorization", "fulfillment.change_returnauthorization"
 ADD = "fulfillment.add_returnauthorization"
@@ -76,7 +77,7 @@ class ReturnCreateView(PermissionRequiredMixin, View):
         form = ReturnAuthorizeForm(request.POST, rooms=returnable_lines(order))
         rma = None
         if form.is_valid():
-            rma = call_service(form, return_authorize, order_id=order.pk, actor=request.user, **form.service_kwargs())
+            rma = call_for_form(form, return_authorize, order_id=order.pk, actor=request.user, **form.service_kwargs())
         if rma is None:
             return self._render(request, order, form, status=400)
         messages.success(request, f"Return {rma.number} authorised; receive it here when the goods arrive.")
@@ -130,12 +131,12 @@ class ReturnActionView(PermissionRequiredMixin, View):
         if self.action == "receive":
             form = ReturnReceiveForm(request.POST, items=_items(rma))
             if form.is_valid():
-                done = call_service(form, return_receive, rma_id=rma.pk, actor=request.user, **form.service_kwargs())
+                done = call_for_form(form, return_receive, rma_id=rma.pk, actor=request.user, **form.service_kwargs())
             notice = f"Return {rma.number} received: the goods are booked in."
         else:
             form = CancelForm(request.POST)
             if form.is_valid():
-                done = call_service(form, return_cancel, rma_id=rma.pk, actor=request.user, **form.service_kwargs())
+                done = call_for_form(form, return_cancel, rma_id=rma.pk, actor=request.user, **form.service_kwargs())
             notice = f"Return {rma.number} cancelled."
         if done is None:
             context = _return_context(request, _rma(pk), bound=(self.action, form))

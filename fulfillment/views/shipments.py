@@ -21,7 +21,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from o2c.audit import timeline
-from o2c.views import paginate
+from o2c.errors import call_for_form
+from o2c.views import paginate, pdf_response, query_without_page
 from orders.enums import OrderStatus
 from orders.models import SalesOrder
 from orders.views.common import back_to, form_errors_text
@@ -59,7 +60,7 @@ from ..services import (
     shipment_ship,
     shipment_start_picking,
 )
-from .common import SHIPMENTS_PER_PAGE, active_warehouses, call_service, pdf_response, query_without_page
+from .common import SHIPMENTS_PER_PAGE, active_warehouses
 
 ZERO = Decimal(0)
 VIEW, CHANGE, ADD = "fulfillment.view_shipment", "fulfillment.change_shipment", "fulfillment.add_shipment"
@@ -216,7 +217,7 @@ class ShipmentActionView(PermissionRequiredMixin, View):
         form = form_class(request.POST)
         done = None
         if form.is_valid():
-            done = call_service(form, service, shipment_id=shipment.pk, actor=request.user,
+            done = call_for_form(form, service, shipment_id=shipment.pk, actor=request.user,
                                 **form.service_kwargs())  # type: ignore[attr-defined]
         if done is not None:
             messages.success(request, _done_message(self.action, done))
@@ -238,8 +239,8 @@ class ShipmentPdfView(PermissionRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         shipment = _shipment(pk)
         if self.document == "pick-list":
-            return pdf_response(pick_list_pdf(shipment), f"{shipment.number}-pick-list.pdf")
-        return pdf_response(delivery_note_pdf(shipment), f"{shipment.number}-delivery-note.pdf")
+            return pdf_response(pick_list_pdf(shipment), f"{shipment.number}-pick-list.pdf", inline=True)
+        return pdf_response(delivery_note_pdf(shipment), f"{shipment.number}-delivery-note.pdf", inline=True)
 
 
 # --- schedule a shipment from an order ----------------------------------------------------------
@@ -280,7 +281,7 @@ class ShipmentCreateView(PermissionRequiredMixin, View):
         everything = request.POST.get("action") == "all"
         shipment = None
         if form.is_valid() or (everything and "carrier" not in form.errors):
-            shipment = call_service(form, shipment_create, order_id=order.pk, actor=request.user,
+            shipment = call_for_form(form, shipment_create, order_id=order.pk, actor=request.user,
                                     lines=None if everything else form.chosen_lines(),
                                     carrier=form.cleaned_data.get("carrier"))
         if shipment is None:

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 
 from o2c.audit import timeline
 from o2c.panels import panels_for
-from o2c.views import paginate
+from o2c.views import paginate, pdf_response, query_without_page
 
 from ..enums import OrderStatus, QuoteStatus
 from ..forms import CancelForm, OrderFilterForm, QuoteFilterForm, QuoteRejectForm, RejectHoldForm, ReleaseForm
@@ -43,19 +43,6 @@ ZERO = Decimal(0)
 CANCELLABLE = {OrderStatus.DRAFT, OrderStatus.ON_HOLD, OrderStatus.CONFIRMED}
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    encoded = params.urlencode()
-    return f"?{encoded}&" if encoded else "?"
-
-
 # --- orders ---------------------------------------------------------------------------------------
 
 
@@ -72,7 +59,7 @@ class OrderListView(PermissionRequiredMixin, TemplateView):
         filters = form.filters() if form.is_bound else OrderFilterForm(data={}).filters()
         page_obj = paginate(self.request, order_list(**filters), ORDERS_PER_PAGE)
         return {**super().get_context_data(**kwargs), "form": form, "filters": filters, "page_obj": page_obj,
-                "page_base": _query_without_page(self.request), "statuses": OrderStatus.choices,
+                "page_base": query_without_page(self.request), "statuses": OrderStatus.choices,
                 "can_create": self.request.user.has_perm("orders.add_salesorder")}
 
 
@@ -153,7 +140,7 @@ class OrderPdfView(PermissionRequiredMixin, View):
             messages.error(request, f"Order {order.number} is {order.get_status_display().lower()}: "
                                     "only a confirmed order has a confirmation.")
             return redirect("orders:order-detail", pk=order.pk)
-        return _pdf(order_pdf(order), f"{order.number}.pdf")
+        return pdf_response(order_pdf(order), f"{order.number}.pdf")
 
 
 # --- quotes ---------------------------------------------------------------------------------------
@@ -169,7 +156,7 @@ class QuoteListView(PermissionRequiredMixin, TemplateView):
         filters = form.filters() if form.is_bound else {"search": "", "status": ""}
         page_obj = paginate(self.request, quote_list(**filters), QUOTES_PER_PAGE)
         return {**super().get_context_data(**kwargs), "form": form, "filters": filters, "page_obj": page_obj,
-                "page_base": _query_without_page(self.request), "statuses": QuoteStatus.choices,
+                "page_base": query_without_page(self.request), "statuses": QuoteStatus.choices,
                 "can_create": self.request.user.has_perm("orders.add_quote")}
 
 
@@ -230,7 +217,7 @@ class QuotePdfView(PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         quote = _quote(pk)
-        return _pdf(quote_pdf(quote), f"{quote.number}.pdf")
+        return pdf_response(quote_pdf(quote), f"{quote.number}.pdf")
 
 
 # --- Finance: the credit-approval queue ---------------------------------------------------------
