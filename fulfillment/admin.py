@@ -18,7 +18,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from inventory.models import Warehouse, normalize_code
-from o2c.admin import AllOrNothingImport, DomainErrorsAsMessages, ReadOnlyAdmin, run_each, save_through_services
+from o2c.admin import (
+    AllOrNothingImport,
+    DomainErrorsAsMessages,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    run_each,
+    save_through_services,
+)
 from orders.admin.common import audit_history
 
 from .enums import OPEN_SHIPMENT_STATUSES, ShipmentStatus
@@ -177,21 +184,6 @@ class HolidayAdmin(DomainErrorsAsMessages, AllOrNothingImport):
 
 # ---------------------------------------------------------------------------------------------
 # Shipments: read-only documents, moved on by actions that call the services
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class ShipmentLineInline(ReadOnlyInline):

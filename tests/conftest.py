@@ -47,11 +47,31 @@ finance_user = _role_user("fiona", FINANCE)
 admin_user = _role_user("ada", ADMIN, "A member of the Admin group (not a superuser: its permissions must suffice).")
 
 
+def api_client_for(user: User) -> APIClient:
+    """An API client authenticated as `user` (as a token would)."""
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
 @pytest.fixture
 def api(admin_user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
+    return api_client_for(admin_user)
+
+
+@pytest.fixture
+def sales_api(sales_user: User) -> APIClient:
+    return api_client_for(sales_user)
+
+
+@pytest.fixture
+def warehouse_api(warehouse_user: User) -> APIClient:
+    return api_client_for(warehouse_user)
+
+
+@pytest.fixture
+def finance_api(finance_user: User) -> APIClient:
+    return api_client_for(finance_user)
 
 
 @dataclass

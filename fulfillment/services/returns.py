@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from inventory.models import Warehouse
 from inventory.services import stock_return, stock_scrap
-from inventory.services.stock import clean_quantity
 from o2c.audit import audit_record
 from o2c.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from o2c.events import publish
@@ -29,7 +28,8 @@ from orders.models import SalesOrderLine
 from ..enums import RETURN_TRANSITIONS, ReturnDisposition, ReturnReason, ReturnStatus
 from ..models import ReturnAuthorization, ReturnLine
 from ..selectors import authorised_quantities
-from .shipments import _actor, _line_id, _lock_lines, _lock_order
+from .lines import choose_lines
+from .shipments import _actor, _lock_lines, _lock_order
 
 ZERO = Decimal(0)
 RETURNABLE_ORDER_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.DONE)
@@ -42,36 +42,22 @@ def _clean_disposition(value: Any, where: str) -> str:
     return value
 
 
-def _returnable(order_lines: Mapping[int, SalesOrderLine], wanted: Sequence[Mapping[str, Any]],
+def _returnable(order_number: str, order_lines: Mapping[int, SalesOrderLine], wanted: Sequence[Mapping[str, Any]],
                 pending: Mapping[int, Decimal]) -> list[ReturnLine]:
-    if not wanted:
-        raise ValidationFailed("Choose at least one line to return.", details={"lines": ["No lines."]})
-    chosen, errors, seen = [], [], set()
-    for index, item in enumerate(wanted, start=1):
-        line = order_lines.get(_line_id(item.get("order_line")))
-        if line is None or line.pk in seen:
-            errors.append(f"Row {index}: not a line of this order." if line is None
-                          else f"Row {index}: line {line.position} is chosen twice.")
-            continue
-        seen.add(line.pk)
-        try:
-            qty = clean_quantity(item.get("quantity"))
-        except ValidationFailed as exc:
-            errors.append(f"Row {index}: {exc.message}")
-            continue
-        room = line.shipped_quantity - line.returned_quantity - pending.get(line.pk, ZERO)
-        if qty > room:
-            errors.append(f"Line {line.position} ({line.product.sku}): at most {max(room, ZERO).normalize():f} can be "
-                          f"returned (shipped {line.shipped_quantity.normalize():f}, returned or authorised "
-                          f"{(line.shipped_quantity - room).normalize():f}).")
-            continue
-        disposition = _clean_disposition(item.get("disposition") or ReturnDisposition.RESTOCK, f"Row {index}")
-        chosen.append(ReturnLine(order_line=line, quantity=qty, disposition=disposition))
-    if errors:
-        raise ValidationFailed(errors[0] if len(errors) == 1 else "Some lines cannot be returned.",
-                               code="over_return" if any("at most" in e for e in errors) else None,
-                               details={"lines": errors})
-    return chosen
+    def room(line: SalesOrderLine) -> Decimal:
+        return max(line.shipped_quantity - line.returned_quantity - pending.get(line.pk, ZERO), ZERO)
+
+    def too_much(line: SalesOrderLine, limit: Decimal, asked: Decimal) -> str:
+        return (f"Line {line.position} ({line.product.sku}): at most {limit.normalize():f} can be returned "
+                f"(shipped {line.shipped_quantity.normalize():f}, returned or authorised "
+                f"{(line.shipped_quantity - limit).normalize():f}).")
+
+    chosen = choose_lines(lines=order_lines, wanted=wanted, order_number=order_number, purpose=" to return",
+                          over_code="over_return", room=room, too_much=too_much)
+    return [ReturnLine(order_line=c.line, quantity=c.quantity,
+                       disposition=_clean_disposition(c.row.get("disposition") or ReturnDisposition.RESTOCK,
+                                                      f"Line {c.line.position}"))
+            for c in chosen]
 
 
 @transaction.atomic
@@ -89,7 +75,7 @@ def return_authorize(
         raise ValidationFailed("Choose a return reason.",
                                details={"reason": [f"One of {', '.join(ReturnReason.values)}."]})
     order_lines = _lock_lines(order)
-    chosen = _returnable(order_lines, lines, authorised_quantities(list(order_lines)))
+    chosen = _returnable(order.number, order_lines, lines, authorised_quantities(list(order_lines)))
     warehouse = warehouse or order.warehouse
     if not warehouse.is_active:
         raise ValidationFailed(f"Warehouse {warehouse.code} is closed.", details={"warehouse": ["Closed."]})

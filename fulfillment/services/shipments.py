@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from inventory.models import Warehouse
 from inventory.services import DemandLine, stock_issue
-from inventory.services.stock import clean_quantity
 from o2c.audit import audit_record
 from o2c.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from o2c.events import publish
@@ -34,6 +33,7 @@ from orders.services import order_refresh_progress
 from ..enums import OPEN_SHIPMENT_STATUSES, SHIPMENT_TRANSITIONS, ShipmentStatus
 from ..models import Carrier, Package, Shipment, ShipmentLine
 from ..selectors import scheduled_quantities
+from .lines import choose_lines
 from .scheduling import check_reschedule, plan_shipment
 
 ZERO = Decimal(0)
@@ -86,10 +86,6 @@ def _default_carrier() -> Carrier:
     return carrier
 
 
-def _line_id(value: Any) -> Any:
-    return value.pk if isinstance(value, SalesOrderLine) else value
-
-
 def _chosen(order: SalesOrder, lines: dict[int, SalesOrderLine], scheduled: dict[int, Decimal],
             wanted: Sequence[Mapping[str, Any]] | None) -> list[tuple[SalesOrderLine, Decimal]]:
     """What goes on the new shipment: every line's reserved quantity not yet on a shipment, or the
@@ -101,35 +97,13 @@ def _chosen(order: SalesOrder, lines: dict[int, SalesOrderLine], scheduled: dict
             raise Conflict(f"Nothing of {order.number} is reserved and unscheduled; choose lines and quantities "
                            "to schedule backordered goods.", code="nothing_to_ship")
         return chosen
-    if not wanted:
-        raise ValidationFailed("Choose at least one line.", details={"lines": ["No lines."]})
-    errors: list[str] = []
-    chosen, seen = [], set()
-    for index, item in enumerate(wanted, start=1):
-        line = lines.get(_line_id(item.get("order_line")))
-        if line is None:
-            errors.append(f"Row {index}: not a line of {order.number}.")
-            continue
-        if line.pk in seen:
-            errors.append(f"Row {index}: line {line.position} is chosen twice.")
-            continue
-        seen.add(line.pk)
-        try:
-            qty = clean_quantity(item.get("quantity"))
-        except ValidationFailed as exc:
-            errors.append(f"Row {index}: {exc.message}")
-            continue
-        room = line.open_quantity - scheduled.get(line.pk, ZERO)
-        if qty > room:
-            errors.append(f"Line {line.position} ({line.product.sku}): at most {room.normalize():f} can still be "
-                          f"scheduled; {qty.normalize():f} asked.")
-            continue
-        chosen.append((line, qty))
-    if errors:
-        raise ValidationFailed(errors[0] if len(errors) == 1 else "Some lines cannot be scheduled.",
-                               code="over_shipment" if any("at most" in e for e in errors) else None,
-                               details={"lines": errors})
-    return chosen
+    chosen = choose_lines(
+        lines=lines, wanted=wanted, order_number=order.number, purpose="", over_code="over_shipment",
+        room=lambda line: line.open_quantity - scheduled.get(line.pk, ZERO),
+        too_much=lambda line, room, asked: (f"Line {line.position} ({line.product.sku}): at most {room.normalize():f} "
+                                            f"can still be scheduled; {asked.normalize():f} asked."),
+    )
+    return [(choice.line, choice.quantity) for choice in chosen]
 
 
 def _ready_date(chosen: list[tuple[SalesOrderLine, Decimal]], scheduled: dict[int, Decimal],

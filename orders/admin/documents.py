@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from o2c.admin import ReadOnlyAdmin, run_each
+from o2c.admin import ReadOnlyAdmin, ReadOnlyInline, run_each
 
 from ..enums import OrderStatus, QuoteStatus
 from ..models import (
@@ -38,22 +38,9 @@ ORDER_LINE_FIELDS = [*LINE_FIELDS, "reserved_quantity", "backordered_quantity", 
 AMOUNT_FIELDS = ["currency", "tax_treatment", "net_total", "tax_total", "gross_total", "tax_summary"]
 
 
-class ReadOnlyLines(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
+class ReadOnlyLines(ReadOnlyInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("product")
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class QuoteLineInline(ReadOnlyLines):

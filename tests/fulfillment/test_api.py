@@ -46,27 +46,6 @@ def _error(response: Any, status: int | None = None) -> dict:
     return body["error"]
 
 
-def _client(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def warehouse_api(warehouse_user: User) -> APIClient:
-    return _client(warehouse_user)
-
-
-@pytest.fixture
-def sales_api(sales_user: User) -> APIClient:
-    return _client(sales_user)
-
-
-@pytest.fixture
-def finance_api(finance_user: User) -> APIClient:
-    return _client(finance_user)
-
-
 @pytest.fixture
 def ham() -> Warehouse:
     return WarehouseFactory(code="HAM", name="Hamburg")

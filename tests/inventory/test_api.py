@@ -18,6 +18,7 @@ from inventory.models import ExpectedReceipt, Product, ReplenishmentRequest, Sto
 from inventory.selectors import next_working_day
 from inventory.services import DemandLine, expected_receipt_create, replenishment_run, stock_reserve
 from o2c.audit import timeline
+from tests.conftest import api_client_for
 from tests.inventory.factories import ProductFactory, ReorderRuleFactory, WarehouseFactory, stocked
 
 pytestmark = pytest.mark.django_db
@@ -28,12 +29,6 @@ def _error(response) -> dict:
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, body
     assert response.status_code // 100 == 4, response.status_code
     return body["error"]
-
-
-def _client(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def _ledger() -> tuple[int, int, list[tuple[int, int, Decimal, Decimal]]]:
@@ -55,11 +50,6 @@ def ham() -> Warehouse:
 @pytest.fixture
 def ber() -> Warehouse:
     return WarehouseFactory(code="BER", name="Berlin")
-
-
-@pytest.fixture
-def warehouse_api(warehouse_user: User) -> APIClient:
-    return _client(warehouse_user)
 
 
 # --- products ----------------------------------------------------------------------------------
@@ -162,7 +152,7 @@ def test_warehouse_create_update_and_no_delete(api: APIClient, sales_user: User)
     assert api.delete(f"/api/v1/warehouses/{pk}/").status_code == 405
     assert Warehouse.objects.filter(pk=pk).exists()
 
-    sales = _client(sales_user)
+    sales = api_client_for(sales_user)
     assert [w["code"] for w in sales.get("/api/v1/warehouses/").json()["results"]] == ["MUC"]
     forbidden = sales.post("/api/v1/warehouses/", {"code": "FRA", "name": "Frankfurt"}, format="json")
     assert forbidden.status_code == 403 and _error(forbidden)["code"] == "permission_denied"
@@ -185,7 +175,7 @@ def test_stock_levels_are_read_only_and_filtered(api: APIClient, ham, ber) -> No
 
 def test_roles_sales_reads_warehouse_posts(sales_user, finance_user, warehouse_user, ham) -> None:
     product = ProductFactory(sku="BOLT-M8")
-    sales, finance, warehouse = _client(sales_user), _client(finance_user), _client(warehouse_user)
+    sales, finance, warehouse = api_client_for(sales_user), api_client_for(finance_user), api_client_for(warehouse_user)
     assert sales.get("/api/v1/products/").status_code == 200
     assert finance.get(f"/api/v1/products/{product.pk}/availability/").status_code == 200
     assert sales.get("/api/v1/moves/").status_code == 200
@@ -406,7 +396,7 @@ def test_expected_receipts_create_receive_and_cancel(warehouse_api: APIClient, s
     assert bad.status_code == 400 and "quantity" in _error(bad)["details"]
     assert warehouse_api.get("/api/v1/expected-receipts/", {"status": "open", "sku": "BOLT-M8"}).json()["count"] == 1
 
-    sales = _client(sales_user)
+    sales = api_client_for(sales_user)
     assert sales.get(f"/api/v1/expected-receipts/{pk}/").status_code == 200
     assert sales.post(f"/api/v1/expected-receipts/{pk}/receive/").status_code == 403
 
@@ -446,7 +436,7 @@ def test_replenishment_requests_mark_ordered_and_cancel(warehouse_api: APIClient
 
     listed = warehouse_api.get("/api/v1/replenishment-requests/", {"status": "open"}).json()
     assert listed["count"] == 2
-    assert _client(sales_user).post(f"/api/v1/replenishment-requests/{request.pk}/cancel/").status_code == 403
+    assert api_client_for(sales_user).post(f"/api/v1/replenishment-requests/{request.pk}/cancel/").status_code == 403
 
     url = f"/api/v1/replenishment-requests/{request.pk}/mark-ordered/"
     past = warehouse_api.post(url, {"expected_date": "2001-01-01"}, format="json")

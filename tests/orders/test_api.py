@@ -42,12 +42,6 @@ def _error(response, status: int | None = None) -> dict:
     return body["error"]
 
 
-def _client(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def _documents() -> tuple[int, int, int, int, int]:
     """Everything a refused write must leave as it was."""
     return (SalesOrder.objects.count(), SalesOrderLine.objects.count(), Quote.objects.count(),
@@ -77,21 +71,6 @@ def customer() -> Customer:
     ContactFactory(customer=customer)
     ShippingAddressFactory(customer=customer)
     return customer
-
-
-@pytest.fixture
-def sales_api(sales_user: User) -> APIClient:
-    return _client(sales_user)
-
-
-@pytest.fixture
-def finance_api(finance_user: User) -> APIClient:
-    return _client(finance_user)
-
-
-@pytest.fixture
-def warehouse_api(warehouse_user: User) -> APIClient:
-    return _client(warehouse_user)
 
 
 def _order(client: APIClient, customer: Customer, lines: list[dict], **header) -> dict:
