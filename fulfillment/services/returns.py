@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from inventory.models import Warehouse
-from inventory.services import stock_return, stock_scrap
+from inventory.services import ReturnedGoods, stock_return_many
 from o2c.audit import audit_record
 from o2c.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from o2c.events import publish
@@ -124,24 +124,22 @@ def _chosen_dispositions(rma: ReturnAuthorization, items: Sequence[ReturnLine],
 def return_receive(
     *, rma_id: int, actor: AbstractBaseUser | None, dispositions: Mapping[int, str] | None = None,
 ) -> ReturnAuthorization:
-    """The goods are back: restocked lines go into stock (`inventory.stock_return`), scrapped ones are
-    booked in and scrapped, the order lines count them as returned, and `return.received` is
+    """The goods are back: restocked lines go into stock (`inventory.stock_return_many`), scrapped ones
+    are booked in and scrapped, the order lines count them as returned, and `return.received` is
     published once. `dispositions` ({return line id: restock|scrap}) overrides what was authorised."""
     order = _lock_order(_rma_order(rma_id))
     order_lines = _lock_lines(order)
     rma = _lock_rma(rma_id, "received")
     items = sorted(rma.lines.all(), key=lambda i: (order_lines[i.order_line_id].product_id, i.pk))
     chosen = _chosen_dispositions(rma, items, dispositions or {})
+    why = f"{rma.get_reason_display()} ({order.number})"
     for item in items:
         item.disposition = chosen.get(item.pk, item.disposition)
-        line = order_lines[item.order_line_id]
-        why = f"{rma.get_reason_display()} ({order.number})"
-        stock_return(product=line.product, warehouse=rma.warehouse, quantity=item.quantity, actor=actor,
-                     reference=rma.number, source_key=f"fulfillment.returnline:{item.pk}", reason=why)
-        if item.disposition == ReturnDisposition.SCRAP:
-            stock_scrap(product=line.product, warehouse=rma.warehouse, quantity=item.quantity, actor=actor,
-                        reason=f"{rma.number}: {why}")
-        line.returned_quantity += item.quantity
+        order_lines[item.order_line_id].returned_quantity += item.quantity
+    stock_return_many(goods=[ReturnedGoods(order_lines[i.order_line_id].product_id, i.quantity,
+                                           f"fulfillment.returnline:{i.pk}", why,
+                                           scrap=i.disposition == ReturnDisposition.SCRAP) for i in items],
+                      warehouse=rma.warehouse, actor=actor, reference=rma.number)
     ReturnLine.objects.bulk_update(items, ["disposition"])
     SalesOrderLine.objects.bulk_update([order_lines[i.order_line_id] for i in items], ["returned_quantity"])
     rma.received_at = timezone.now()

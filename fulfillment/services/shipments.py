@@ -20,7 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.models import Warehouse
-from inventory.services import DemandLine, stock_issue
+from inventory.services import DemandLine, ReservationRequest, stock_issue_many
 from o2c.audit import audit_record
 from o2c.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from o2c.events import publish
@@ -327,10 +327,11 @@ def shipment_ship(
     if short:
         raise Conflict(f"{shipment.number} cannot ship: {'; '.join(short)}.", code="not_reserved",
                        details={"lines": short})
+    stock_issue_many(issues=[ReservationRequest(DemandLine.for_instance(lines[i.order_line_id], reference=order.number),
+                                                shipment.warehouse, i.quantity) for i in items],
+                     actor=actor, reference=shipment.number)
     for item in items:
         line = lines[item.order_line_id]
-        stock_issue(order_line=DemandLine.for_instance(line, reference=order.number), warehouse=shipment.warehouse,
-                    qty=item.quantity, actor=actor, reference=shipment.number)
         line.shipped_quantity += item.quantity
         line.reserved_quantity -= item.quantity
     changed = [lines[item.order_line_id] for item in items]

@@ -6,23 +6,25 @@ from .replenishment import replenishment_cancel, replenishment_mark_ordered, rep
 from .stock import (
     DemandLine,
     ReservationRequest,
+    ReturnedGoods,
     stock_adjust,
     stock_fill_backorders,
     stock_issue,
+    stock_issue_many,
     stock_receive,
     stock_release,
     stock_reserve,
     stock_reserve_many,
     stock_return,
+    stock_return_many,
     stock_scrap,
     stock_transfer,
 )
 
 __all__ = [
-    "DemandLine", "ReservationRequest", "expected_receipt_cancel", "expected_receipt_create",
+    "DemandLine", "ReservationRequest", "ReturnedGoods", "expected_receipt_cancel", "expected_receipt_create",
     "expected_receipt_receive", "product_create", "product_update", "replenishment_cancel",
     "replenishment_mark_ordered", "replenishment_run", "stock_adjust", "stock_fill_backorders", "stock_issue",
-    "stock_receive",
-    "stock_release", "stock_reserve", "stock_reserve_many", "stock_return", "stock_scrap", "stock_transfer",
-    "warehouse_create", "warehouse_update",
+    "stock_issue_many", "stock_receive", "stock_release", "stock_reserve", "stock_reserve_many", "stock_return",
+    "stock_return_many", "stock_scrap", "stock_transfer", "warehouse_create", "warehouse_update",
 ]

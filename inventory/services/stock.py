@@ -341,14 +341,6 @@ def stock_reserve(
     return stock_reserve_many(requests=[ReservationRequest(order_line, warehouse, qty)], actor=actor)[0]
 
 
-def _save_reservation(reservation: StockReservation) -> None:
-    """A line's demand that reached zero is gone; otherwise its quantities are saved."""
-    if reservation.quantity_requested == 0:
-        reservation.delete()
-    else:
-        reservation.save(update_fields=["quantity_requested", "quantity_reserved", "updated_at"])
-
-
 def _reservation_for_update(line: DemandLine, warehouse: Warehouse) -> tuple[StockLevel, StockReservation]:
     level = _lock_one(line.product_id, warehouse.pk)
     reservation = (
@@ -382,42 +374,106 @@ def stock_release(
     reservation.quantity_reserved -= freed
     level.reserved -= freed
     _update_levels([level])
-    _save_reservation(reservation)
+    _save_reservations([reservation])
     return freed
 
 
+_DELETE_RESERVATIONS = f"DELETE FROM {_RESERVATIONS} WHERE id = ANY(%s::bigint[])"
+
+
+def _save_reservations(reservations: Iterable[StockReservation]) -> None:
+    """Write reservations back; a line's demand that reached zero is gone."""
+    rows = list(reservations)
+    kept = [r for r in rows if r.quantity_requested != 0]
+    gone = [r.pk for r in rows if r.quantity_requested == 0]
+    if kept:
+        _upsert_reservations(kept)
+    if gone:
+        with connection.cursor() as cursor:
+            cursor.execute(_DELETE_RESERVATIONS, [gone])
+
+
 @transaction.atomic
+def stock_issue_many(
+    *, issues: Sequence[ReservationRequest], actor: AbstractBaseUser | None, reference: str = "",
+) -> list[StockMove]:
+    """Stock leaves on a shipment, for many lines at once (a fixed number of queries): on_hand and
+    reserved go down together, and each line's reservation by what left. A line may ship only what
+    is reserved for it."""
+    cleaned = [(r, clean_quantity(r.quantity)) for r in issues]
+    levels = lock_levels((r.line.product_id, r.warehouse.pk) for r, _ in cleaned)
+    keys = sorted({(r.line.source_key, r.warehouse.pk) for r, _ in cleaned})
+    found = {(res.source_key, res.warehouse_id): res for res in StockReservation.objects.raw(
+        _LOCK_RESERVATIONS, [[k for k, _ in keys], [w for _, w in keys]])}
+    moves = []
+    for request, amount in cleaned:
+        line, warehouse = request.line, request.warehouse
+        reservation = found.get((line.source_key, warehouse.pk))
+        if reservation is None:
+            raise Conflict(f"Nothing is reserved for {line.reference or line.source_key} in {warehouse.code}.",
+                           code="no_reservation")
+        if amount > reservation.quantity_reserved:
+            raise Conflict(
+                f"Only {reservation.quantity_reserved.normalize():f} are reserved for "
+                f"{line.reference or line.source_key}; cannot ship {amount.normalize():f}.",
+                code="not_reserved", details={"quantity": ["More than reserved."]},
+            )
+        level = levels[(line.product_id, warehouse.pk)]
+        reservation.quantity_reserved -= amount
+        reservation.quantity_requested -= amount
+        level.reserved -= amount
+        moves.append(_post(level, kind=MoveKind.SHIPMENT, quantity=-amount, actor=actor,
+                           reference=reference or line.reference, source_key=line.source_key))
+    moves = _save(levels.values(), moves)
+    _save_reservations(found.values())
+    return moves
+
+
 def stock_issue(
     *, order_line: DemandLine, warehouse: Warehouse, qty: Any, actor: AbstractBaseUser | None,
     reference: str = "",
 ) -> StockMove:
-    """Stock leaves on a shipment: on_hand and reserved go down together."""
-    amount = clean_quantity(qty)
-    level, reservation = _reservation_for_update(order_line, warehouse)
-    if amount > reservation.quantity_reserved:
-        raise Conflict(
-            f"Only {reservation.quantity_reserved.normalize():f} are reserved for "
-            f"{order_line.reference or order_line.source_key}; cannot ship {amount.normalize():f}.",
-            code="not_reserved", details={"quantity": ["More than reserved."]},
-        )
-    reservation.quantity_reserved -= amount
-    reservation.quantity_requested -= amount
-    level.reserved -= amount
-    move = _post(level, kind=MoveKind.SHIPMENT, quantity=-amount, actor=actor,
-                 reference=reference or order_line.reference, source_key=order_line.source_key)
-    [move] = _save([level], [move])
-    _save_reservation(reservation)
-    return move
+    """Stock leaves on a shipment for one line (see `stock_issue_many`)."""
+    return stock_issue_many(issues=[ReservationRequest(order_line, warehouse, qty)], actor=actor,
+                            reference=reference)[0]
+
+
+@dataclass(frozen=True)
+class ReturnedGoods:
+    """Goods a customer sent back: booked in, and out again at once when `scrap` (so the ledger
+    shows both what came back and what was thrown away)."""
+
+    product_id: int
+    quantity: Any
+    source_key: str = ""
+    reason: str = ""
+    scrap: bool = False
 
 
 @transaction.atomic
+def stock_return_many(
+    *, goods: Sequence[ReturnedGoods], warehouse: Warehouse, actor: AbstractBaseUser | None, reference: str = "",
+) -> list[StockMove]:
+    """Goods come back (a customer return) into `warehouse`, for many lines at once (a fixed number
+    of queries): a return move each, and a scrap move after it for what is scrapped."""
+    cleaned = [(item, clean_quantity(item.quantity)) for item in goods]
+    levels = lock_levels((item.product_id, warehouse.pk) for item, _ in cleaned)
+    moves = []
+    for item, qty in cleaned:
+        level = levels[(item.product_id, warehouse.pk)]
+        moves.append(_post(level, kind=MoveKind.RETURN, quantity=qty, actor=actor, reason=item.reason,
+                           reference=reference, source_key=item.source_key))
+        if item.scrap:
+            moves.append(_post(level, kind=MoveKind.SCRAP, quantity=-qty, actor=actor,
+                               reason=f"Scrapped on return: {item.reason}", reference=reference,
+                               source_key=item.source_key))
+    return _save(levels.values(), moves)
+
+
 def stock_return(
     *, product: Product, warehouse: Warehouse, quantity: Any, actor: AbstractBaseUser | None,
     reference: str = "", source_key: str = "", reason: str = "",
 ) -> StockMove:
-    """Goods come back (a customer return) into the warehouse's stock."""
-    qty = clean_quantity(quantity)
-    level = _lock_one(product.pk, warehouse.pk)
-    move = _post(level, kind=MoveKind.RETURN, quantity=qty, actor=actor, reason=reason, reference=reference,
-                 source_key=source_key)
-    return _save([level], [move])[0]
+    """Goods come back (a customer return) into the warehouse's stock (see `stock_return_many`)."""
+    return stock_return_many(goods=[ReturnedGoods(product.pk, quantity, source_key, reason)], warehouse=warehouse,
+                             actor=actor, reference=reference)[0]

@@ -5,15 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.models import ExpectedReceipt, StockLevel, StockMove
+from inventory.models import ExpectedReceipt, StockLevel, StockMove, StockReservation
 from inventory.services import (
     DemandLine,
+    ReservationRequest,
     expected_receipt_create,
     expected_receipt_receive,
     product_create,
     product_update,
     stock_adjust,
     stock_issue,
+    stock_issue_many,
     stock_receive,
     stock_reserve,
     stock_transfer,
@@ -123,3 +125,25 @@ def test_products_are_validated_and_audited(admin_user) -> None:
     history = list(timeline(product))
     assert [e.action for e in history] == ["updated", "created"]
     assert history[0].data["changes"] == {"list_price": ["499.00", "479.00"]}
+
+
+@pytest.mark.django_db
+def test_issuing_many_lines_at_once_checks_each_and_changes_nothing_on_refusal() -> None:
+    warehouse = WarehouseFactory()
+    product = stocked(ProductFactory(), warehouse, 10)
+    first, second = DemandLine("test.line:1", product.pk, "SO-1"), DemandLine("test.line:2", product.pk, "SO-1")
+    stock_reserve(order_line=first, warehouse=warehouse, qty=Decimal(4))
+    stock_reserve(order_line=second, warehouse=warehouse, qty=Decimal(3))
+
+    with pytest.raises(Conflict, match="Only 3 are reserved"):
+        stock_issue_many(issues=[ReservationRequest(first, warehouse, Decimal(4)),
+                                 ReservationRequest(second, warehouse, Decimal(5))], actor=None, reference="SH-1")
+    level = StockLevel.objects.get(product=product, warehouse=warehouse)
+    assert (level.on_hand, level.reserved) == (10, 7)
+
+    moves = stock_issue_many(issues=[ReservationRequest(first, warehouse, Decimal(4)),
+                                     ReservationRequest(second, warehouse, Decimal(1))], actor=None, reference="SH-1")
+    assert [(m.quantity, m.balance_after) for m in moves] == [(-4, 6), (-1, 5)]
+    level.refresh_from_db()
+    assert (level.on_hand, level.reserved) == (5, 2)
+    assert list(StockReservation.objects.values_list("source_key", "quantity_requested")) == [("test.line:2", 2)]
