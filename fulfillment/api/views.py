@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from inventory.api.views import CodeFilter
 from inventory.models import normalize_code
 from o2c.api.base import O2CReadOnlyViewSet, ServiceWriteMixin, validated
+from o2c.views import pdf_response
 from orders.api.serializers import MAX_ID
 from orders.api.views import READ, WRITE, errors
 from orders.models import Customer, SalesOrder
@@ -180,12 +181,6 @@ PDF_RESPONSES = {
 }
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 SHIPMENT_ACTION = "fulfillment.change_shipment"
 
 
@@ -285,14 +280,14 @@ class ShipmentViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
             filter_backends=[])
     def pick_list(self, request: Request, pk: str) -> HttpResponse:
         shipment = self.get_object()
-        return _pdf(services.pick_list_pdf(shipment), f"{shipment.number}-pick-list.pdf")
+        return pdf_response(services.pick_list_pdf(shipment), f"{shipment.number}-pick-list.pdf")
 
     @extend_schema(responses=PDF_RESPONSES, description="The delivery note (PDF, in the customer's language).")
     @action(detail=True, methods=["get"], url_path="delivery-note", renderer_classes=[JSONRenderer, PDFRenderer],
             filter_backends=[])
     def delivery_note(self, request: Request, pk: str) -> HttpResponse:
         shipment = self.get_object()
-        return _pdf(services.delivery_note_pdf(shipment), f"{shipment.number}-delivery-note.pdf")
+        return pdf_response(services.delivery_note_pdf(shipment), f"{shipment.number}-delivery-note.pdf")
 
 
 # --- returns --------------------------------------------------------------------------------------
