@@ -1,8 +1,7 @@
 """Admin registrations of fulfillment's models.
 
-Carriers and the holiday calendar are master data: edited here, saved through their services
-(validated, audited); holidays also import and export as CSV (see `fulfillment.resources`: a file with
-a bad row imports nothing) and are removed through `holiday_delete`. Shipments and returns are
+Carriers are master data: edited here, saved through their services (validated, audited); the
+holiday calendar lives with the warehouses (inventory's admin). Shipments and returns are
 documents written only by their services: read-only here, with their lines and packages inline and
 their audit history; the common bulk operations (start picking, pack, cancel; receive or cancel a
 return) are admin actions that call the services one document at a time and report what was refused.
@@ -17,9 +16,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from inventory.models import Warehouse, normalize_code
+from inventory.models import normalize_code
 from o2c.admin import (
-    AllOrNothingImport,
     DomainErrorsAsMessages,
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -29,21 +27,17 @@ from o2c.admin import (
 from orders.admin.common import audit_history
 
 from .enums import OPEN_SHIPMENT_STATUSES, ShipmentStatus
-from .models import Carrier, Holiday, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
-from .resources import HolidayResource
+from .models import Carrier, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
 from .services import (
     carrier_create,
     carrier_update,
-    holiday_create,
-    holiday_delete,
-    holiday_update,
     return_cancel,
     return_receive,
     shipment_cancel,
     shipment_pack,
     shipment_start_picking,
 )
-from .services.masterdata import CARRIER_FIELDS, HOLIDAY_FIELDS
+from .services.masterdata import CARRIER_FIELDS
 
 SHIPMENT_PERMISSION = "fulfillment.change_shipment"
 RETURN_PERMISSION = "fulfillment.change_returnauthorization"
@@ -63,7 +57,7 @@ def _cancel_reason(request: HttpRequest) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Carriers and the holiday calendar: master data through the services
+# Carriers: master data through the services
 
 
 class CarrierAdminForm(forms.ModelForm):
@@ -123,63 +117,6 @@ class CarrierAdmin(DomainErrorsAsMessages):
     @admin.action(description="Deactivate selected carriers", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Carrier]) -> None:
         self._set_active(request, queryset, False)
-
-
-class HolidayAdminForm(forms.ModelForm):
-    class Meta:
-        model = Holiday
-        fields = list(HOLIDAY_FIELDS)
-
-
-class ScopeFilter(admin.SimpleListFilter):
-    title = "applies to"
-    parameter_name = "scope"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("public", "Every warehouse (public holiday)"),
-                *((str(pk), code) for pk, code in Warehouse.objects.order_by("code").values_list("pk", "code"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Holiday]) -> QuerySet[Holiday]:
-        value = self.value()
-        if value == "public":
-            return queryset.filter(warehouse__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(warehouse_id=int(value))
-        return queryset
-
-
-@admin.register(Holiday)
-class HolidayAdmin(DomainErrorsAsMessages, AllOrNothingImport):
-    """Days nobody ships: public holidays (no warehouse) also stop the carriers' transit days."""
-
-    form = HolidayAdminForm
-    resource_classes = [HolidayResource]
-    import_key = "date"
-    list_display = ["date", "weekday", "name", "scope"]
-    list_select_related = ["warehouse"]
-    list_filter = [ScopeFilter]
-    search_fields = ["name", "warehouse__code"]
-    date_hierarchy = "date"
-    ordering = ["date", "warehouse__code"]
-
-    @admin.display(description="weekday", ordering="date")
-    def weekday(self, obj: Holiday) -> str:
-        return f"{obj.date:%A}"
-
-    @admin.display(description="applies to", ordering="warehouse__code")
-    def scope(self, obj: Holiday) -> str:
-        return obj.warehouse.code if obj.warehouse else "every warehouse"
-
-    def save_model(self, request: HttpRequest, obj: Holiday, form: forms.ModelForm, change: bool) -> None:
-        save_through_services(obj, form, change, request.user, fields=HOLIDAY_FIELDS, create=holiday_create,
-                              update=lambda pk, **kw: holiday_update(holiday_id=pk, **kw))
-
-    def delete_model(self, request: HttpRequest, obj: Holiday) -> None:
-        holiday_delete(holiday_id=obj.pk, actor=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Holiday]) -> None:
-        for pk in queryset.order_by("pk").values_list("pk", flat=True):
-            holiday_delete(holiday_id=pk, actor=request.user)
 
 
 # ---------------------------------------------------------------------------------------------

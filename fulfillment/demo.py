@@ -1,4 +1,4 @@
-"""The demo company's warehouse floor: carriers, the holiday calendar, shipments in every status, a return.
+"""The demo company's warehouse floor: carriers, shipments in every status, a return.
 
 `load_fulfillment_demo()` runs after the orders demo (it ships the confirmed demo orders) and is
 idempotent: a carrier is found again by its code, a public holiday by its date, a warehouse holiday by
@@ -11,7 +11,6 @@ and authorises the return), so the audit trail and the outbox read like real wor
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,17 +20,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.models import Warehouse
 from orders.demo import ORDERS as DEMO_ORDERS
 from orders.enums import OrderStatus
 from orders.models import SalesOrder
 
 from .enums import ReturnDisposition, ReturnReason, ShipmentStatus
-from .models import Carrier, Holiday, ReturnAuthorization, Shipment
+from .models import Carrier, ReturnAuthorization, Shipment
 from .selectors import returnable_lines, schedulable_lines
 from .services import (
     carrier_create,
-    holiday_create,
     return_authorize,
     shipment_create,
     shipment_deliver,
@@ -48,52 +45,6 @@ CARRIERS = [  # the first is the default (unless another carrier is the default 
     {"code": "PALLET", "name": "Hanse Spedition", "service_level": "Pallet freight", "transit_days": 3,
      "tracking_url_template": "https://freight.example/track?ref={tracking}"},
 ]
-
-
-def easter_sunday(year: int) -> datetime.date:
-    """Easter Sunday of the Gregorian calendar (the anonymous "Meeus/Jones/Butcher" algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own names)
-    m = (a + 11 * h + 22 * l) // 451
-    month, day = divmod(h + l - 7 * m + 114, 31)
-    return datetime.date(year, month, day + 1)
-
-
-def german_public_holidays(year: int) -> list[tuple[datetime.date, str]]:
-    """The nationwide public holidays of Germany (every state keeps these)."""
-    easter = easter_sunday(year)
-
-    def after_easter(days: int) -> datetime.date:
-        return easter + datetime.timedelta(days=days)
-
-    return [
-        (datetime.date(year, 1, 1), "New Year's Day"),
-        (after_easter(-2), "Good Friday"),
-        (after_easter(1), "Easter Monday"),
-        (datetime.date(year, 5, 1), "Labour Day"),
-        (after_easter(39), "Ascension Day"),
-        (after_easter(50), "Whit Monday"),
-        (datetime.date(year, 10, 3), "Day of German Unity"),
-        (datetime.date(year, 12, 25), "Christmas Day"),
-        (datetime.date(year, 12, 26), "Boxing Day"),
-    ]
-
-
-def regional_holidays(year: int) -> dict[str, list[tuple[datetime.date, str]]]:
-    """The state holidays of the demo warehouses: Hamburg's and Bavaria's (Munich), by warehouse code."""
-    easter = easter_sunday(year)
-    return {
-        "HAM": [(datetime.date(year, 10, 31), "Reformation Day (Hamburg)")],
-        "MUC": [(datetime.date(year, 1, 6), "Epiphany (Bavaria)"),
-                (easter + datetime.timedelta(days=60), "Corpus Christi (Bavaria)"),
-                (datetime.date(year, 8, 15), "Assumption Day (Bavaria)"),
-                (datetime.date(year, 11, 1), "All Saints' Day (Bavaria)")],
-    }
 
 
 @dataclass(frozen=True)
@@ -163,27 +114,6 @@ def _carriers(admin: AbstractBaseUser | None) -> tuple[dict[str, Carrier], int]:
     return existing, created
 
 
-def _holidays(admin: AbstractBaseUser | None, years: list[int]) -> int:
-    warehouses = {w.code: w for w in Warehouse.objects.all()}
-    wanted: list[tuple[datetime.date, str, Warehouse | None]] = []
-    for year in years:
-        wanted += [(day, name, None) for day, name in german_public_holidays(year)]
-        for code, days in regional_holidays(year).items():
-            if code in warehouses:
-                wanted += [(day, name, warehouses[code]) for day, name in days]
-    have = set(Holiday.objects.filter(date__year__in=years).values_list("warehouse_id", "date"))
-    created = 0
-    for day, name, warehouse in wanted:
-        key = (warehouse.pk if warehouse else None, day)
-        # a warehouse's own holiday on a public holiday is redundant (and the public one exists already)
-        if key in have or (warehouse is not None and (None, day) in have):
-            continue
-        holiday_create(actor=admin, date=day, name=name, warehouse=warehouse)
-        have.add(key)
-        created += 1
-    return created
-
-
 def _lines(order: SalesOrder, spec: DemoShipment) -> list[dict[str, Any]] | None:
     """What the shipment takes: None (every reserved quantity, the service's default) or chosen lines."""
     if spec.skus is None and not spec.backordered:
@@ -235,10 +165,8 @@ def load_fulfillment_demo(
     *, warehouse: AbstractBaseUser | None, admin: AbstractBaseUser | None = None,
 ) -> dict[str, int]:
     """Create what is missing of the demo warehouse floor; returns how many of each thing were created."""
-    today = timezone.localdate()
     carriers, carriers_created = _carriers(admin)
-    created = {"carriers": carriers_created, "holidays": _holidays(admin, [today.year, today.year + 1]),
-               "shipments": 0, "returns": 0}
+    created = {"carriers": carriers_created, "shipments": 0, "returns": 0}
 
     orders = _demo_orders({spec.order for spec in SHIPMENTS} | {spec.order for spec in RETURNS})
     # an order that has shipments (or a return) already was shipped by an earlier run, or by hand: left alone

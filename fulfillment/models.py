@@ -1,4 +1,4 @@
-"""Carriers, the warehouse holiday calendar, shipments (lines, packages, proof of delivery) and returns."""
+"""Carriers, shipments (lines, packages, proof of delivery) and returns."""
 
 from __future__ import annotations
 
@@ -50,26 +50,6 @@ class Carrier(models.Model):
         if not self.tracking_url_template or not tracking_number:
             return ""
         return self.tracking_url_template.replace(TRACKING_PLACEHOLDER, tracking_number)
-
-
-class Holiday(models.Model):
-    """A day nobody ships: for one warehouse, or (without one) a public holiday for every warehouse
-    and for the carriers' transit days."""
-
-    date = models.DateField()
-    name = models.CharField(max_length=100)
-    warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                                  help_text="Empty: a public holiday for all warehouses and carriers.")
-
-    class Meta:
-        ordering = ["date"]
-        constraints = [
-            models.UniqueConstraint(fields=["warehouse", "date"], name="holiday_warehouse_date"),
-            models.UniqueConstraint(fields=["date"], condition=Q(warehouse__isnull=True), name="holiday_public_date"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}"
 
 
 class Shipment(models.Model):

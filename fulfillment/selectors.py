@@ -10,12 +10,12 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from inventory.models import Warehouse
+from inventory.calendar import ONE_DAY, warehouse_calendar
+from inventory.models import Holiday, Warehouse
 from orders.models import SalesOrder, SalesOrderLine
 
-from .calendar import ONE_DAY, warehouse_calendar
 from .enums import OPEN_SHIPMENT_STATUSES, ReturnStatus, ShipmentStatus
-from .models import Holiday, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
+from .models import ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
 
 ZERO = Decimal(0)
 BOARD_DAYS = (14, 21, 28)

@@ -29,6 +29,7 @@ from o2c.errors import ValidationFailed, form_add_domain_error
 
 from .models import (
     ExpectedReceipt,
+    Holiday,
     Product,
     ReorderRule,
     ReplenishmentRequest,
@@ -38,17 +39,21 @@ from .models import (
     Warehouse,
     normalize_code,
 )
-from .resources import ProductResource
+from .resources import HolidayResource, ProductResource
 from .services import (
     expected_receipt_cancel,
     expected_receipt_create,
     expected_receipt_receive,
+    holiday_create,
+    holiday_delete,
+    holiday_update,
     product_create,
     product_update,
     replenishment_cancel,
     warehouse_create,
     warehouse_update,
 )
+from .services.calendar import HOLIDAY_FIELDS
 from .services.products import PRODUCT_FIELDS, WAREHOUSE_FIELDS
 from .services.stock import clean_quantity
 
@@ -360,3 +365,64 @@ class ReplenishmentRequestAdmin(ReadOnlyAdmin):
     def cancel(self, request: HttpRequest, queryset: QuerySet[ReplenishmentRequest]) -> None:
         run_each(self, request, queryset, "Cancelled",
                  lambda obj: replenishment_cancel(request_id=obj.pk, actor=request.user))
+
+
+# ---------------------------------------------------------------------------------------------
+# The holiday calendar
+
+
+class HolidayAdminForm(forms.ModelForm):
+    class Meta:
+        model = Holiday
+        fields = list(HOLIDAY_FIELDS)
+
+
+class ScopeFilter(admin.SimpleListFilter):
+    title = "applies to"
+    parameter_name = "scope"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("public", "Every warehouse (public holiday)"),
+                *((str(pk), code) for pk, code in Warehouse.objects.order_by("code").values_list("pk", "code"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Holiday]) -> QuerySet[Holiday]:
+        value = self.value()
+        if value == "public":
+            return queryset.filter(warehouse__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(warehouse_id=int(value))
+        return queryset
+
+
+@admin.register(Holiday)
+class HolidayAdmin(DomainErrorsAsMessages, AllOrNothingImport):
+    """Days nobody ships: public holidays (no warehouse) also stop the carriers' transit days."""
+
+    form = HolidayAdminForm
+    resource_classes = [HolidayResource]
+    import_key = "date"
+    list_display = ["date", "weekday", "name", "scope"]
+    list_select_related = ["warehouse"]
+    list_filter = [ScopeFilter]
+    search_fields = ["name", "warehouse__code"]
+    date_hierarchy = "date"
+    ordering = ["date", "warehouse__code"]
+
+    @admin.display(description="weekday", ordering="date")
+    def weekday(self, obj: Holiday) -> str:
+        return f"{obj.date:%A}"
+
+    @admin.display(description="applies to", ordering="warehouse__code")
+    def scope(self, obj: Holiday) -> str:
+        return obj.warehouse.code if obj.warehouse else "every warehouse"
+
+    def save_model(self, request: HttpRequest, obj: Holiday, form: forms.ModelForm, change: bool) -> None:
+        save_through_services(obj, form, change, request.user, fields=HOLIDAY_FIELDS, create=holiday_create,
+                              update=lambda pk, **kw: holiday_update(holiday_id=pk, **kw))
+
+    def delete_model(self, request: HttpRequest, obj: Holiday) -> None:
+        holiday_delete(holiday_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Holiday]) -> None:
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            holiday_delete(holiday_id=pk, actor=request.user)

@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from .enums import MoveKind, TaxCategory, UnitOfMeasure
-from .models import ExpectedReceipt, Product, ReorderRule, StockMove, Warehouse
+from .models import ExpectedReceipt, Holiday, Product, ReorderRule, StockMove, Warehouse
 from .services import (
     expected_receipt_create,
+    holiday_create,
     product_create,
     replenishment_run,
     stock_receive,
@@ -88,10 +89,78 @@ EXPECTED_RECEIPTS = [
 
 
 @transaction.atomic
+def easter_sunday(year: int) -> datetime.date:
+    """Easter Sunday of the Gregorian calendar (the anonymous "Meeus/Jones/Butcher" algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own names)
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return datetime.date(year, month, day + 1)
+
+
+def german_public_holidays(year: int) -> list[tuple[datetime.date, str]]:
+    """The nationwide public holidays of Germany (every state keeps these)."""
+    easter = easter_sunday(year)
+
+    def after_easter(days: int) -> datetime.date:
+        return easter + datetime.timedelta(days=days)
+
+    return [
+        (datetime.date(year, 1, 1), "New Year's Day"),
+        (after_easter(-2), "Good Friday"),
+        (after_easter(1), "Easter Monday"),
+        (datetime.date(year, 5, 1), "Labour Day"),
+        (after_easter(39), "Ascension Day"),
+        (after_easter(50), "Whit Monday"),
+        (datetime.date(year, 10, 3), "Day of German Unity"),
+        (datetime.date(year, 12, 25), "Christmas Day"),
+        (datetime.date(year, 12, 26), "Boxing Day"),
+    ]
+
+
+def regional_holidays(year: int) -> dict[str, list[tuple[datetime.date, str]]]:
+    """The state holidays of the demo warehouses: Hamburg's and Bavaria's (Munich), by warehouse code."""
+    easter = easter_sunday(year)
+    return {
+        "HAM": [(datetime.date(year, 10, 31), "Reformation Day (Hamburg)")],
+        "MUC": [(datetime.date(year, 1, 6), "Epiphany (Bavaria)"),
+                (easter + datetime.timedelta(days=60), "Corpus Christi (Bavaria)"),
+                (datetime.date(year, 8, 15), "Assumption Day (Bavaria)"),
+                (datetime.date(year, 11, 1), "All Saints' Day (Bavaria)")],
+    }
+
+
+def _holidays(actor: AbstractBaseUser | None, years: list[int]) -> int:
+    """The German public holidays and the demo warehouses' regional ones, this year and next."""
+    warehouses = {w.code: w for w in Warehouse.objects.all()}
+    wanted: list[tuple[datetime.date, str, Warehouse | None]] = []
+    for year in years:
+        wanted += [(day, name, None) for day, name in german_public_holidays(year)]
+        for code, days in regional_holidays(year).items():
+            if code in warehouses:
+                wanted += [(day, name, warehouses[code]) for day, name in days]
+    have = set(Holiday.objects.filter(date__year__in=years).values_list("warehouse_id", "date"))
+    created = 0
+    for day, name, warehouse in wanted:
+        key = (warehouse.pk if warehouse else None, day)
+        # a warehouse's own holiday on a public holiday is redundant (and the public one exists already)
+        if key in have or (warehouse is not None and (None, day) in have):
+            continue
+        holiday_create(actor=actor, date=day, name=name, warehouse=warehouse)
+        have.add(key)
+        created += 1
+    return created
+
+
 def load_inventory_demo(*, actor: AbstractBaseUser | None) -> dict[str, int]:
     """Create what is missing of the demo stock; returns how many of each thing were created."""
-    created = {"warehouses": 0, "products": 0, "receipts": 0, "expected_receipts": 0, "reorder_rules": 0,
-               "replenishment_requests": 0}
+    created = {"warehouses": 0, "holidays": 0, "products": 0, "receipts": 0, "expected_receipts": 0,
+               "reorder_rules": 0, "replenishment_requests": 0}
     warehouses = {}
     for spec in WAREHOUSES:
         warehouse = Warehouse.objects.filter(code=spec["code"]).first()
@@ -99,6 +168,8 @@ def load_inventory_demo(*, actor: AbstractBaseUser | None) -> dict[str, int]:
             warehouse = warehouse_create(actor=actor, **spec)
             created["warehouses"] += 1
         warehouses[warehouse.code] = warehouse
+    today = timezone.localdate()
+    created["holidays"] = _holidays(actor, [today.year, today.year + 1])  # before any promise date is given
 
     products = {}
     for item in PRODUCTS:
@@ -129,7 +200,6 @@ def load_inventory_demo(*, actor: AbstractBaseUser | None) -> dict[str, int]:
                 rule.save()
                 created["reorder_rules"] += 1
 
-    today = timezone.localdate()
     for sku, code, quantity, days, reference in EXPECTED_RECEIPTS:
         if not ExpectedReceipt.objects.filter(reference=reference).exists():
             expected_receipt_create(

@@ -78,6 +78,26 @@ class Warehouse(models.Model):
         return self.code
 
 
+class Holiday(models.Model):
+    """A day nobody ships: for one warehouse, or (without one) a public holiday for every warehouse
+    and for the carriers' transit days."""
+
+    date = models.DateField()
+    name = models.CharField(max_length=100)
+    warehouse = models.ForeignKey(Warehouse, null=True, blank=True, on_delete=models.CASCADE, related_name="holidays",
+                                  help_text="Empty: a public holiday for all warehouses and carriers.")
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "date"], name="holiday_warehouse_date"),
+            models.UniqueConstraint(fields=["date"], condition=Q(warehouse__isnull=True), name="holiday_public_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+
 class StockLevel(models.Model):
     """What a warehouse holds of a product. Changed only by inventory services, under a row lock."""
 

@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .calendar import WorkCalendar, warehouse_calendar
 from .enums import ReceiptStatus, ReplenishmentStatus
 from .models import (
     ExpectedReceipt,
@@ -107,21 +108,6 @@ def atp(*, product: Product, warehouse: Warehouse, on: datetime.date) -> Decimal
     return available_now(product, warehouse) + incoming - _backorders(product, warehouse)
 
 
-def next_working_day(day: datetime.date, working_days: list[int]) -> datetime.date:
-    if not working_days:
-        return day
-    while day.weekday() not in working_days:
-        day += datetime.timedelta(days=1)
-    return day
-
-
-def add_working_days(day: datetime.date, count: int, working_days: list[int]) -> datetime.date:
-    day = next_working_day(day, working_days)
-    for _ in range(count):
-        day = next_working_day(day + datetime.timedelta(days=1), working_days)
-    return day
-
-
 def promise_date(
     *, product: Product, qty: Decimal, warehouse: Warehouse, today: datetime.date | None = None,
 ) -> datetime.date:
@@ -133,14 +119,15 @@ def promise_date(
 
 def cover_dates(
     *, products: Iterable[Product], warehouse: Warehouse, extra: Mapping[int, Decimal] | None = None,
-    today: datetime.date | None = None,
+    today: datetime.date | None = None, calendar: WorkCalendar | None = None,
 ) -> dict[int, datetime.date]:
     """Per product: the working day by which `warehouse` can serve all of its current backorders
     plus `extra` more (by product id) — from available stock, then expected receipts in date order,
-    else the product's lead time. Three queries whatever the number of products: the promise date
-    of a backordered order line (extra 0) or of a new one (extra = its quantity)."""
+    else the product's lead time, on the warehouse's calendar (working days, holidays). Four queries
+    whatever the number of products (three when the caller has the `calendar`): the promise date of
+    a backordered order line (extra 0) or of a new one (extra = its quantity)."""
     today = today or timezone.localdate()
-    days = warehouse.working_days
+    calendar = calendar or warehouse_calendar(warehouse, today)
     products = {p.pk: p for p in products}
     available = dict(StockLevel.objects.filter(product__in=products, warehouse=warehouse)
                      .values_list("product_id").annotate(a=F("on_hand") - F("reserved")))
@@ -149,7 +136,8 @@ def cover_dates(
     extra = extra or {}
     shortfall = {pid: (backorders.get(pid) or ZERO) + extra.get(pid, ZERO) - available.get(pid, ZERO)
                  for pid in products}
-    dates = {pid: next_working_day(today, days) for pid in products if shortfall.get(pid, ZERO) <= 0}
+    ready = calendar.next_working(today)
+    dates = {pid: ready for pid in products if shortfall.get(pid, ZERO) <= 0}
     receipts = (ExpectedReceipt.objects.filter(product__in=[p for p in products if p not in dates],
                                                warehouse=warehouse, status=ReceiptStatus.OPEN)
                 .order_by("expected_date", "id"))
@@ -158,9 +146,9 @@ def cover_dates(
             continue
         shortfall[receipt.product_id] -= receipt.open_quantity
         if shortfall[receipt.product_id] <= 0:
-            dates[receipt.product_id] = next_working_day(max(receipt.expected_date, today), days)
+            dates[receipt.product_id] = calendar.next_working(max(receipt.expected_date, today))
     for pid, product in products.items():
-        dates.setdefault(pid, add_working_days(today, product.lead_time_days, days))
+        dates.setdefault(pid, calendar.add(ready, product.lead_time_days))
     return dates
 
 

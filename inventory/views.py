@@ -28,6 +28,7 @@ from o2c.roles import WAREHOUSE
 from o2c.templatetags.o2c_tags import qty
 from o2c.views import RoleWorkspaceView, paginate
 
+from .calendar import WorkCalendar, warehouse_calendars
 from .enums import ReceiptStatus, ReplenishmentStatus
 from .forms import (
     AdjustForm,
@@ -41,7 +42,6 @@ from .forms import (
 from .models import ExpectedReceipt, Product, ReorderRule, ReplenishmentRequest, StockLevel, Warehouse
 from .selectors import (
     Availability,
-    add_working_days,
     availability,
     low_stock_rows,
     moves_for,
@@ -285,8 +285,9 @@ class ReceiptReceiveView(PermissionRequiredMixin, View):
 STATUS_FILTERS = [("", "All"), *ReplenishmentStatus.choices]
 
 
-def _default_expected_date(request: ReplenishmentRequest, today: datetime.date) -> datetime.date:
-    return add_working_days(today, request.product.lead_time_days, request.warehouse.working_days)
+def _default_expected_date(request: ReplenishmentRequest, calendar: WorkCalendar,
+                           today: datetime.date) -> datetime.date:
+    return calendar.add(calendar.next_working(today), request.product.lead_time_days)
 
 
 def _replenishment_context(
@@ -301,13 +302,15 @@ def _replenishment_context(
     page_obj = paginate(request, requests, REQUESTS_PER_PAGE)
     can_edit = request.user.has_perm("inventory.change_replenishmentrequest")
     today = timezone.localdate()
+    calendars = warehouse_calendars({rr.warehouse for rr in page_obj}, today) if can_edit else {}
     for rr in page_obj:
         rr.order_form = None
         if can_edit and rr.status == ReplenishmentStatus.OPEN:
             if failed is not None and failed[0] == rr.pk and failed[1] == "mark-ordered":
                 rr.order_form = failed[2]
             else:
-                rr.order_form = MarkOrderedForm.for_request(_default_expected_date(rr, today),
+                expected = _default_expected_date(rr, calendars[rr.warehouse_id], today)
+                rr.order_form = MarkOrderedForm.for_request(expected,
                                                             auto_id=f"rr{rr.pk}_%s")
     errors = []
     if failed is not None:

@@ -9,8 +9,9 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from inventory.calendar import warehouse_calendar
 from inventory.models import Product, StockLevel, Warehouse
-from inventory.selectors import cover_dates, next_working_day
+from inventory.selectors import cover_dates
 
 from .enums import ContactRole, OrderStatus
 from .models import Customer, Quote, SalesOrder
@@ -146,7 +147,10 @@ def product_offers(
     available = dict(StockLevel.objects.filter(product__in=products, warehouse=warehouse)
                      .values_list("product_id").annotate(a=F("on_hand") - F("reserved")))
     short = [p for p in products if available.get(p.pk, ZERO) < quantity]
-    dates = cover_dates(products=short, warehouse=warehouse, extra=dict.fromkeys((p.pk for p in short), quantity))
-    ready = next_working_day(timezone.localdate(), warehouse.working_days)
+    today = timezone.localdate()
+    calendar = warehouse_calendar(warehouse, today)
+    dates = cover_dates(products=short, warehouse=warehouse, extra=dict.fromkeys((p.pk for p in short), quantity),
+                        today=today, calendar=calendar)
+    ready = calendar.next_working(today)
     return [ProductOffer(p.pk, p.sku, p.name, p.list_price, p.currency, available.get(p.pk, ZERO),
                          dates.get(p.pk, ready)) for p in products]

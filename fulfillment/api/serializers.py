@@ -17,14 +17,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inventory.api.serializers import WarehouseCodeField
-from inventory.models import normalize_code
+from inventory.models import Holiday, normalize_code
 from o2c.money import QUANTITY_DIGITS
 from orders.api.serializers import MAX_ID, BuiltOnce, LineListSerializer
 from orders.models import SalesOrder
 from orders.pricing import MAX_LINES
 
 from ..enums import ReturnDisposition, ReturnReason
-from ..models import Carrier, Holiday, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
+from ..models import Carrier, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
 from ..services.masterdata import CARRIER_FIELDS
 from ..services.shipments import MAX_PACKAGES
 

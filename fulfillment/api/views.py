@@ -24,7 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.api.views import CodeFilter
-from inventory.models import normalize_code
+from inventory.models import Holiday, normalize_code
+from inventory.services import holiday_create, holiday_delete, holiday_update
 from o2c.api.base import O2CReadOnlyViewSet, ServiceWriteMixin, validated
 from o2c.views import pdf_response
 from orders.api.serializers import MAX_ID
@@ -33,7 +34,7 @@ from orders.models import Customer, SalesOrder
 
 from .. import selectors, services
 from ..enums import ReturnStatus, ShipmentStatus
-from ..models import Carrier, Holiday, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
+from ..models import Carrier, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
 from . import serializers as s
 
 CREATE = errors(400, 403, 404, 409, 422)
@@ -105,15 +106,15 @@ class HolidayViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
 
     queryset = Holiday.objects.select_related("warehouse").order_by("date", "id")
     serializer_class = s.HolidaySerializer
-    create_service = staticmethod(services.holiday_create)
-    update_service = staticmethod(services.holiday_update)
+    create_service = staticmethod(holiday_create)
+    update_service = staticmethod(holiday_update)
     update_id = "holiday_id"
     filterset_class = HolidayFilter
     search_fields = ["name"]
     ordering_fields = ["date", "name"]
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.holiday_delete(holiday_id=self.get_object().pk, actor=request.user)
+        holiday_delete(holiday_id=self.get_object().pk, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

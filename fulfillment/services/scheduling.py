@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from inventory.calendar import MAX_SEARCH_DAYS, ONE_DAY, WorkCalendar, carrier_calendar, warehouse_calendar
 from inventory.models import Warehouse
 from o2c.errors import Conflict, ValidationFailed
 
-from ..calendar import MAX_SEARCH_DAYS, ONE_DAY, WorkCalendar, carrier_calendar, warehouse_calendar
 from ..enums import ShipmentStatus
 from ..models import Carrier, Shipment
 

@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from inventory.calendar import warehouse_calendar
 from inventory.models import Warehouse
-from inventory.selectors import cover_dates, default_warehouse, next_working_day
+from inventory.selectors import cover_dates, default_warehouse
 from inventory.services import DemandLine, ReservationRequest, stock_fill_backorders, stock_release, stock_reserve_many
 from o2c.audit import audit_record
 from o2c.errors import Conflict, ValidationFailed
@@ -144,9 +145,10 @@ def order_update(
 
 def _promise_dates(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
     today = timezone.localdate()
-    ready = next_working_day(today, order.warehouse.working_days)
+    calendar = warehouse_calendar(order.warehouse, today)
+    ready = calendar.next_working(today)
     short = [line.product for line in lines if line.backordered_quantity > 0]
-    dates = cover_dates(products=short, warehouse=order.warehouse, today=today) if short else {}
+    dates = cover_dates(products=short, warehouse=order.warehouse, today=today, calendar=calendar) if short else {}
     for line in lines:
         if line.open_quantity > 0:
             line.promise_date = dates.get(line.product_id, ready) if line.backordered_quantity > 0 else ready

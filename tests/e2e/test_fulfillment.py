@@ -10,7 +10,6 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from fulfillment.calendar import warehouse_calendar
 from fulfillment.enums import ShipmentStatus
 from fulfillment.models import Shipment
 from fulfillment.services import (
@@ -20,11 +19,12 @@ from fulfillment.services import (
     shipment_ship,
     shipment_start_picking,
 )
+from inventory.calendar import warehouse_calendar
 from inventory.models import Warehouse
 from orders.models import SalesOrder
 from tests.e2e.conftest import login
-from tests.fulfillment.factories import CarrierFactory, HolidayFactory, confirmed_order
-from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
+from tests.fulfillment.factories import CarrierFactory, confirmed_order
+from tests.inventory.factories import HolidayFactory, ProductFactory, WarehouseFactory, stocked
 from tests.orders.factories import ContactFactory, CustomerFactory
 
 TRACKING = "https://www.dhl.example/track?piece={tracking}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import factory
 
-from fulfillment.models import Carrier, Holiday, Shipment
+from fulfillment.models import Carrier, Shipment
 from fulfillment.services import shipment_create, shipment_pack, shipment_ship, shipment_start_picking
 from inventory.models import Product, Warehouse
 from orders.models import Customer, SalesOrder
@@ -27,14 +27,6 @@ class CarrierFactory(factory.django.DjangoModelFactory):
     transit_days = 2
     tracking_url_template = "https://track.example.com/?id={tracking}"
     is_default = False
-
-
-class HolidayFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Holiday
-
-    name = "Holiday"
-    warehouse = None
 
 
 def confirmed_order(

@@ -1,6 +1,6 @@
-"""The fulfillment admin: every page renders for the Admin role without N+1, carriers and holidays are
-saved through the audited services (holidays also by an all-or-nothing CSV import), and shipments and
-returns change only by actions that call the services — a refusal is a message and changes nothing."""
+"""The fulfillment admin: every page renders for the Admin role without N+1, carriers are saved
+through the audited services, and shipments and returns change only by actions that call the
+services — a refusal is a message and changes nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.http import HttpResponse
@@ -19,18 +18,18 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from fulfillment.enums import ReturnStatus, ShipmentStatus
-from fulfillment.models import Carrier, Holiday, Package, ReturnAuthorization, Shipment, ShipmentLine
+from fulfillment.models import Carrier, Package, ReturnAuthorization, Shipment, ShipmentLine
 from fulfillment.services import return_authorize, shipment_create, shipment_start_picking
 from inventory.models import StockLevel
 from o2c.models import AuditEvent
-from tests.inventory.factories import WarehouseFactory
+from tests.inventory.factories import HolidayFactory, WarehouseFactory
 
-from .factories import CarrierFactory, HolidayFactory, shipped_shipment, stocked_order
+from .factories import CarrierFactory, shipped_shipment, stocked_order
 
 pytestmark = pytest.mark.django_db
 
 ADMIN = "/admin/fulfillment/"
-MODELS = ["carrier", "holiday", "shipment", "shipmentline", "package", "returnauthorization", "returnline"]
+MODELS = ["carrier", "shipment", "shipmentline", "package", "returnauthorization", "returnline"]
 
 
 @pytest.fixture
@@ -88,15 +87,11 @@ def test_every_changelist_and_change_page_renders_for_the_admin_role(staff_clien
         page = staff_client.get(f"{ADMIN}{model}/{rows[0].pk}/change/")
         assert page.status_code == 200, model
         assert staff_client.get(f"{ADMIN}{model}/", {"q": "a"}).status_code == 200, model
-    for model in ["carrier", "holiday"]:
-        assert staff_client.get(f"{ADMIN}{model}/add/").status_code == 200, model
+    assert staff_client.get(f"{ADMIN}carrier/add/").status_code == 200
     for model in ["shipment", "shipmentline", "package", "returnauthorization", "returnline"]:
         assert staff_client.get(f"{ADMIN}{model}/add/").status_code == 403, model
     for status in ShipmentStatus.values:  # the status filter
         assert staff_client.get(f"{ADMIN}shipment/", {"status__exact": status}).status_code == 200
-    assert staff_client.get(f"{ADMIN}holiday/", {"scope": "public"}).status_code == 200
-    assert staff_client.get(f"{ADMIN}holiday/export/").status_code == 200
-    assert staff_client.get(f"{ADMIN}holiday/import/").status_code == 200
 
     # a shipped shipment shows its lines, packages, tracking link and history, none of it editable
     shipment = Shipment.objects.filter(status=ShipmentStatus.SHIPPED).first()
@@ -130,7 +125,7 @@ def test_the_changelists_run_a_fixed_number_of_queries(staff_client: Client) -> 
 
 
 # ---------------------------------------------------------------------------------------------
-# Carriers and holidays: through the services
+# Carriers: through the services
 
 
 def _carrier_form(**changes: Any) -> dict[str, Any]:
@@ -173,93 +168,6 @@ def test_carriers_are_created_and_changed_by_the_services(staff_client: Client, 
     response = _action(staff_client, "carrier", "deactivate", [dhl])
     dhl.refresh_from_db()
     assert not dhl.is_active and any("Deactivated: 1 done" in m for m in _messages(response))
-
-
-def test_holidays_are_added_and_removed_by_the_services(staff_client: Client, staff: User) -> None:
-    warehouse = WarehouseFactory(code="HAM")
-    response = staff_client.post(f"{ADMIN}holiday/add/", {"date": "2031-10-31", "name": "Reformation Day",
-                                                          "warehouse": warehouse.pk})
-    assert response.status_code == 302
-    holiday = Holiday.objects.get(date=datetime.date(2031, 10, 31))
-    assert holiday.warehouse == warehouse and _audits(holiday, "created")[0].actor == staff
-
-    response = staff_client.post(f"{ADMIN}holiday/add/", {"date": "2031-10-31", "name": "Twice",
-                                                          "warehouse": warehouse.pk})
-    assert response.status_code == 200 and response.context["adminform"].form.errors
-    assert Holiday.objects.count() == 1
-
-    response = staff_client.post(f"{ADMIN}holiday/{holiday.pk}/change/", {"date": "2031-10-31",
-                                                                         "name": "Reformationstag",
-                                                                         "warehouse": warehouse.pk})
-    assert response.status_code == 302
-    holiday.refresh_from_db()
-    assert holiday.name == "Reformationstag"
-    assert _audits(holiday, "updated")[0].data["changes"] == {"name": ["Reformation Day", "Reformationstag"]}
-
-    pk = holiday.pk
-    response = staff_client.post(f"{ADMIN}holiday/{pk}/delete/", {"post": "yes"})
-    assert response.status_code == 302 and not Holiday.objects.exists()
-    assert AuditEvent.objects.filter(content_type__model="holiday", object_id=str(pk), action="deleted",
-                                     actor=staff).exists()
-
-    several = [HolidayFactory(date=datetime.date(2031, 12, day)) for day in (24, 31)]
-    response = staff_client.post(f"{ADMIN}holiday/", {"action": "delete_selected", "post": "yes",
-                                                      "_selected_action": [h.pk for h in several]})
-    assert response.status_code == 302 and not Holiday.objects.exists()
-    assert AuditEvent.objects.filter(content_type__model="holiday", action="deleted", actor=staff).count() == 3
-
-
-def _upload(client: Client, csv: str) -> HttpResponse:
-    return client.post(f"{ADMIN}holiday/import/", {
-        "resource": "0", "format": "0",
-        "import_file": SimpleUploadedFile("holidays.csv", csv.encode(), content_type="text/csv"),
-    })
-
-
-def _confirm(client: Client, preview: HttpResponse) -> HttpResponse:
-    return client.post(f"{ADMIN}holiday/process_import/", dict(preview.context["confirm_form"].initial), follow=True)
-
-
-def test_a_holiday_csv_creates_and_renames_through_the_services(staff_client: Client, staff: User) -> None:
-    WarehouseFactory(code="MUC")
-    old = HolidayFactory(date=datetime.date(2031, 1, 1), name="Neujahr")
-    csv = ("date,name,warehouse\n2031-01-01,New Year's Day,\n2031-01-06,Epiphany (Bavaria),muc\n"
-           "2031-12-25,Christmas Day,\n")
-    preview = _upload(staff_client, csv)
-    assert preview.status_code == 200
-    assert "confirm_form" in preview.context, _messages(preview)
-    assert Holiday.objects.count() == 1  # the preview saved nothing
-
-    response = _confirm(staff_client, preview)
-    assert "Import finished: 2 new, 1 updated" in response.content.decode()
-    old.refresh_from_db()
-    assert old.name == "New Year's Day" and _audits(old, "updated")[0].actor == staff
-    epiphany = Holiday.objects.get(date=datetime.date(2031, 1, 6))
-    assert epiphany.warehouse.code == "MUC" and _audits(epiphany, "created")[0].actor == staff
-
-    exported = staff_client.post(f"{ADMIN}holiday/export/", {
-        "resource": "0", "format": "0", **{f"holidayresource_{name}": "on" for name in ("date", "name", "warehouse")},
-    }).content.decode("utf-8-sig")
-    assert exported.splitlines()[:3] == ["date,name,warehouse", "2031-01-01,New Year's Day,",
-                                         "2031-01-06,Epiphany (Bavaria),MUC"]
-    again = _upload(staff_client, exported)
-    assert {row.import_type for row in again.context["result"].rows} == {"skip"}  # unchanged: nothing saved
-
-
-@pytest.mark.parametrize(("bad_row", "reason"), [
-    ("2031-13-01,Nonsense,", "not a date"),
-    ("2031-05-01,Somewhere,XYZ", "No warehouse XYZ"),
-    ("2031-05-01,,", "name"),
-    ("2031-05-02," + "x" * 101 + ",", "at most 100 characters"),
-])
-def test_a_holiday_csv_with_one_bad_row_imports_nothing(staff_client: Client, bad_row: str, reason: str) -> None:
-    audits = AuditEvent.objects.count()
-    preview = _upload(staff_client, "date,name,warehouse\n2031-05-01,Labour Day,\n" + bad_row + "\n")
-    assert preview.status_code == 200
-    assert "confirm_form" not in preview.context
-    shown = _messages(preview)
-    assert any(m.startswith("Row 2") and reason in m for m in shown), shown
-    assert not Holiday.objects.exists() and AuditEvent.objects.count() == audits
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,22 +14,21 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from fulfillment.calendar import warehouse_calendar
 from fulfillment.enums import ReturnStatus
-from fulfillment.models import Carrier, Holiday, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
+from fulfillment.models import Carrier, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
 from fulfillment.services import return_authorize, shipment_create, shipment_start_picking
-from inventory.models import StockLevel, StockMove, Warehouse
+from inventory.calendar import warehouse_calendar
+from inventory.models import Holiday, StockLevel, StockMove, Warehouse
 from o2c.audit import timeline
 from o2c.models import AuditEvent, IdempotencyRecord, OutboxEvent
 from orders.models import SalesOrder, SalesOrderLine
 from tests.fulfillment.factories import (
     CarrierFactory,
-    HolidayFactory,
     packed_shipment,
     shipped_shipment,
     stocked_order,
 )
-from tests.inventory.factories import WarehouseFactory
+from tests.inventory.factories import HolidayFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
 

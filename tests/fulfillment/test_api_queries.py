@@ -17,8 +17,8 @@ from fulfillment.models import Shipment
 from fulfillment.services import return_authorize, shipment_create, shipment_start_picking
 from inventory.models import Product, Warehouse
 from orders.models import SalesOrder
-from tests.fulfillment.factories import CarrierFactory, HolidayFactory, confirmed_order, shipped_shipment
-from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
+from tests.fulfillment.factories import CarrierFactory, confirmed_order, shipped_shipment
+from tests.inventory.factories import HolidayFactory, ProductFactory, WarehouseFactory, stocked
 
 pytestmark = pytest.mark.django_db
 

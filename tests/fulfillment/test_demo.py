@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from io import StringIO
 
 import pytest
@@ -10,13 +9,14 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
-from fulfillment.calendar import warehouse_calendar
-from fulfillment.demo import easter_sunday, german_public_holidays, load_fulfillment_demo
+from fulfillment.demo import load_fulfillment_demo
 from fulfillment.enums import ReturnStatus, ShipmentStatus
-from fulfillment.models import Carrier, Holiday, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
-from fulfillment.services import carrier_update, holiday_delete, shipment_cancel
-from inventory.models import StockMove
+from fulfillment.models import Carrier, Package, ReturnAuthorization, ReturnLine, Shipment, ShipmentLine
+from fulfillment.services import carrier_update, shipment_cancel
+from inventory.calendar import warehouse_calendar
+from inventory.models import Holiday, StockMove
 from inventory.selectors import ledger_mismatches
+from inventory.services import holiday_delete
 from o2c.models import AuditEvent, OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_the_demo_has_shipments_in_every_status_and_a_return() -> None:
     assert AuditEvent.objects.filter(content_type__model="shipment", action="delivered", actor=wanda).exists()
 
 
-def test_carriers_and_the_holiday_calendar() -> None:
+def test_the_demo_carriers() -> None:
     _load()
     demo = Carrier.objects.filter(code__in=["PARCEL", "EXPRESS", "PALLET"])
     assert demo.count() == 3
@@ -92,39 +92,13 @@ def test_carriers_and_the_holiday_calendar() -> None:
         assert carrier.is_active and "{tracking}" in carrier.tracking_url_template and carrier.transit_days >= 1
     assert Carrier.objects.filter(is_default=True).count() == 1  # the tests' own default carrier kept its flag
 
-    year = timezone.localdate().year
-    public = Holiday.objects.filter(warehouse__isnull=True)
-    for y in (year, year + 1):
-        days = set(public.filter(date__year=y).values_list("date", flat=True))
-        assert {datetime.date(y, 1, 1), datetime.date(y, 10, 3), datetime.date(y, 12, 25)} <= days
-        assert easter_sunday(y) + datetime.timedelta(days=1) in days  # Easter Monday
-    assert Holiday.objects.filter(warehouse__code="MUC").exists() and Holiday.objects.filter(
-        warehouse__code="HAM").exists()
-    admin = User.objects.get(username="admin")
-    assert AuditEvent.objects.filter(content_type__model="holiday", action="created", actor=admin).count() == (
-        Holiday.objects.count())
-
 
 def test_the_first_demo_carrier_becomes_the_default_when_there_is_none(default_carrier: Carrier) -> None:
     carrier_update(carrier_id=default_carrier.pk, actor=None, is_default=False)
-    load_fulfillment_demo(warehouse=None, admin=None)  # no orders yet: carriers and holidays only
+    load_fulfillment_demo(warehouse=None, admin=None)  # no orders yet: carriers only
     assert list(Carrier.objects.filter(is_default=True).values_list("code", flat=True)) == ["PARCEL"]
     assert not Shipment.objects.exists()
-    assert load_fulfillment_demo(warehouse=None, admin=None) == {"carriers": 0, "holidays": 0, "shipments": 0,
-                                                                  "returns": 0}
-
-
-@pytest.mark.parametrize(("year", "easter"), [
-    (2000, datetime.date(2000, 4, 23)), (2019, datetime.date(2019, 4, 21)), (2024, datetime.date(2024, 3, 31)),
-    (2025, datetime.date(2025, 4, 20)), (2026, datetime.date(2026, 4, 5)), (2027, datetime.date(2027, 3, 28)),
-    (2038, datetime.date(2038, 4, 25)),
-])
-def test_easter_and_the_holidays_that_move_with_it(year: int, easter: datetime.date) -> None:
-    assert easter_sunday(year) == easter
-    named = {name: day for day, name in german_public_holidays(year)}
-    assert named["Good Friday"] == easter - datetime.timedelta(days=2)
-    assert named["Ascension Day"].weekday() == 3 and named["Whit Monday"].weekday() == 0
-    assert len(named) == 9
+    assert load_fulfillment_demo(warehouse=None, admin=None) == {"carriers": 0, "shipments": 0, "returns": 0}
 
 
 def test_what_was_done_in_the_app_stays_on_the_next_run() -> None:

@@ -11,15 +11,15 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from fulfillment.calendar import warehouse_calendar
 from fulfillment.enums import ShipmentStatus
 from fulfillment.models import Shipment
 from fulfillment.services import shipment_create, shipment_reschedule
 from fulfillment.services.scheduling import plan_shipment
+from inventory.calendar import warehouse_calendar
 from o2c.audit import timeline
 from o2c.errors import Conflict, ValidationFailed
-from tests.fulfillment.factories import CarrierFactory, HolidayFactory, stocked_order
-from tests.inventory.factories import WarehouseFactory
+from tests.fulfillment.factories import CarrierFactory, stocked_order
+from tests.inventory.factories import HolidayFactory, WarehouseFactory
 
 pytestmark = pytest.mark.django_db
 

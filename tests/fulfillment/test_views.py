@@ -26,12 +26,11 @@ from orders.models import SalesOrder
 from orders.services import order_cancel
 from tests.fulfillment.factories import (
     CarrierFactory,
-    HolidayFactory,
     packed_shipment,
     shipped_shipment,
     stocked_order,
 )
-from tests.inventory.factories import ProductFactory, WarehouseFactory
+from tests.inventory.factories import HolidayFactory, ProductFactory, WarehouseFactory
 from tests.orders.factories import CustomerFactory, draft_order, german_rates
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import factory
 
-from inventory.models import Product, ReorderRule, Warehouse
+from inventory.models import Holiday, Product, ReorderRule, Warehouse
 from inventory.services import stock_receive
 
 
@@ -38,6 +38,14 @@ class ReorderRuleFactory(factory.django.DjangoModelFactory):
     warehouse = factory.SubFactory(WarehouseFactory)
     reorder_point = Decimal("10")
     reorder_quantity = Decimal("50")
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    name = "Holiday"
+    warehouse = None
 
 
 def stocked(product: Product, warehouse: Warehouse, quantity: str | int | Decimal) -> Product:

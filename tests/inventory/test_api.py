@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from inventory.calendar import warehouse_calendar
 from inventory.models import ExpectedReceipt, Product, ReplenishmentRequest, StockLevel, StockMove, Warehouse
-from inventory.selectors import next_working_day
 from inventory.services import DemandLine, expected_receipt_create, replenishment_run, stock_reserve
 from o2c.audit import timeline
 from tests.conftest import api_client_for
@@ -344,10 +344,10 @@ def test_availability_per_warehouse_atp_and_promise_date(api: APIClient, ham, be
     # Berlin has 3 now: 2 leave today, and that is what Berlin can promise today.
     now = api.get(url, {"warehouse": "ber", "qty": "2"}).json()
     assert (now["warehouse"], now["qty"], now["atp"]) == ("BER", "2.000", "3.000")
-    assert now["promise_date"] == next_working_day(today, ham.working_days).isoformat()
+    assert now["promise_date"] == warehouse_calendar(ham, today).next_working(today).isoformat()
     # Hamburg has none free (and 2 owed to an earlier order): 5 come with the receipt, ATP then 0 + 20 − 2.
     later = api.get(url, {"warehouse": "HAM", "qty": "5"}).json()
-    assert later["promise_date"] == next_working_day(arrives, ham.working_days).isoformat()
+    assert later["promise_date"] == warehouse_calendar(ham, arrives).next_working(arrives).isoformat()
     assert later["atp"] == "18.000"
     # More than will ever arrive: the product's lead time, counted in working days.
     far = api.get(url, {"warehouse": "HAM", "qty": "100"}).json()

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.selectors import add_working_days, atp, availability, promise_date
+from inventory.calendar import WorkCalendar
+from inventory.selectors import atp, availability, promise_date
 from inventory.services import DemandLine, expected_receipt_create, expected_receipt_receive, stock_reserve
-from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
+from tests.inventory.factories import HolidayFactory, ProductFactory, WarehouseFactory, stocked
 
 MONDAY = datetime.date(2026, 11, 23)
 FRIDAY = datetime.date(2026, 11, 27)
@@ -59,8 +60,8 @@ def test_weekends_are_skipped(setup) -> None:
     assert promise_date(product=product, qty=Decimal(15), warehouse=warehouse, today=FRIDAY) == SATURDAY + \
         datetime.timedelta(days=2)
     # lead time from Friday: 5 working days = next Friday
-    assert add_working_days(FRIDAY, 5, [0, 1, 2, 3, 4]) == FRIDAY + datetime.timedelta(days=7)
-    assert add_working_days(FRIDAY, 1, [0, 1, 2, 3, 4, 5]) == SATURDAY
+    assert WorkCalendar(frozenset(range(5)), frozenset()).add(FRIDAY, 5) == FRIDAY + datetime.timedelta(days=7)
+    assert WorkCalendar(frozenset(range(6)), frozenset()).add(FRIDAY, 1) == SATURDAY
 
 
 def test_backorders_ahead_claim_incoming_stock(setup) -> None:
@@ -88,3 +89,17 @@ def test_availability_rows_per_warehouse_and_total(setup) -> None:
     assert (rows["HAM"].on_hand, rows["HAM"].reserved, rows["HAM"].available) == (10, 3, 7)
     assert (rows["MUC"].on_hand, rows["MUC"].incoming) == (6, 4)
     assert (rows["total"].on_hand, rows["total"].available, rows["total"].incoming) == (16, 13, 4)
+
+
+def test_holidays_are_skipped_public_ones_and_the_warehouse_own(setup) -> None:
+    product, warehouse = setup
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    HolidayFactory(date=MONDAY, name="Public")
+    HolidayFactory(date=tuesday, name="Stocktaking", warehouse=warehouse)
+    HolidayFactory(date=tuesday + datetime.timedelta(days=1), name="Elsewhere", warehouse=WarehouseFactory(code="MUC"))
+    # in stock on a holiday: it leaves on the first working day after both holidays
+    assert promise_date(product=product, qty=Decimal(1), warehouse=warehouse, today=MONDAY) == tuesday + \
+        datetime.timedelta(days=1)
+    # lead time: 5 working days counted past the holidays (Wed … next Wed)
+    assert promise_date(product=product, qty=Decimal(50), warehouse=warehouse, today=MONDAY) == MONDAY + \
+        datetime.timedelta(days=9)

@@ -1,14 +1,18 @@
 """The demo stock: loaded by load_demo, idempotent, with a ledger that agrees and work to do."""
 
+import datetime
 from io import StringIO
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
+from inventory.demo import easter_sunday, german_public_holidays
 from inventory.enums import ReceiptStatus, ReplenishmentStatus
 from inventory.models import (
     ExpectedReceipt,
+    Holiday,
     Product,
     ReorderRule,
     ReplenishmentRequest,
@@ -89,3 +93,31 @@ def test_a_request_the_warehouse_cancelled_stays_cancelled_and_nothing_else_move
         k: v for k, v in before.items() if k not in ("requests", "audit")
     }
     assert ledger_mismatches() == []
+
+
+def test_the_holiday_calendar() -> None:
+    call_command("load_demo", password="pw-demo", stdout=StringIO())
+    year = timezone.localdate().year
+    public = Holiday.objects.filter(warehouse__isnull=True)
+    for y in (year, year + 1):
+        days = set(public.filter(date__year=y).values_list("date", flat=True))
+        assert {datetime.date(y, 1, 1), datetime.date(y, 10, 3), datetime.date(y, 12, 25)} <= days
+        assert easter_sunday(y) + datetime.timedelta(days=1) in days  # Easter Monday
+    assert Holiday.objects.filter(warehouse__code="MUC").exists() and Holiday.objects.filter(
+        warehouse__code="HAM").exists()
+    wanda = User.objects.get(username="warehouse")
+    assert AuditEvent.objects.filter(content_type__model="holiday", action="created", actor=wanda).count() == (
+        Holiday.objects.count())
+
+
+@pytest.mark.parametrize(("year", "easter"), [
+    (2000, datetime.date(2000, 4, 23)), (2019, datetime.date(2019, 4, 21)), (2024, datetime.date(2024, 3, 31)),
+    (2025, datetime.date(2025, 4, 20)), (2026, datetime.date(2026, 4, 5)), (2027, datetime.date(2027, 3, 28)),
+    (2038, datetime.date(2038, 4, 25)),
+])
+def test_easter_and_the_holidays_that_move_with_it(year: int, easter: datetime.date) -> None:
+    assert easter_sunday(year) == easter
+    named = {name: day for day, name in german_public_holidays(year)}
+    assert named["Good Friday"] == easter - datetime.timedelta(days=2)
+    assert named["Ascension Day"].weekday() == 3 and named["Whit Monday"].weekday() == 0
+    assert len(named) == 9

@@ -13,8 +13,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from inventory.calendar import warehouse_calendar
 from inventory.models import Product, StockLevel, StockReservation, Warehouse
-from inventory.selectors import next_working_day
 from o2c.audit import timeline
 from o2c.models import AuditEvent, IdempotencyRecord, OutboxEvent
 from orders.enums import OrderStatus, QuoteStatus
@@ -345,7 +345,7 @@ def test_confirming_reserves_backorders_and_dates_the_lines_and_twice_is_refused
     confirmed = sales_api.post(f"/api/v1/orders/{order['id']}/confirm/")
     assert confirmed.status_code == 200, confirmed.json()
     body = confirmed.json()
-    ready = next_working_day(timezone.localdate(), ham.working_days)
+    ready = warehouse_calendar(ham, timezone.localdate()).next_working(timezone.localdate())
     assert body["status"] == "confirmed" and body["confirmed_at"]
     bolts, nuts = body["lines"]
     assert (bolts["reserved_quantity"], bolts["backordered_quantity"], bolts["promise_date"]) == (
@@ -602,7 +602,7 @@ def test_a_quote_is_rejected_and_bad_quotes_are_refused(
 
 def test_product_offers_show_availability_and_a_promise_date(sales_api: APIClient, bolt: Product, nut: Product,
                                                              ham: Warehouse) -> None:
-    ready = next_working_day(timezone.localdate(), ham.working_days)
+    ready = warehouse_calendar(ham, timezone.localdate()).next_working(timezone.localdate())
     response = sales_api.get("/api/v1/product-offers/?search=m8&warehouse=ham&quantity=5")
     assert response.status_code == 200, response.json()
     offers = {o["sku"]: o for o in response.json()}

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from inventory.calendar import warehouse_calendar
 from inventory.models import ExpectedReceipt, StockLevel, StockReservation
-from inventory.selectors import add_working_days, next_working_day
 from o2c.errors import Conflict, ValidationFailed
 from o2c.events import event_dispatch
 from o2c.models import AuditEvent, EventReceipt, OutboxEvent
@@ -44,13 +44,14 @@ def test_confirm_reserves_backorders_and_dates_each_line(warehouse, sales_user, 
     order.refresh_from_db()
     assert order.status == OrderStatus.CONFIRMED and order.confirmed_at is not None
     lines = {line.product_id: line for line in order.lines.all()}
-    ready = next_working_day(today, warehouse.working_days)
+    calendar = warehouse_calendar(warehouse, today)
+    ready = calendar.next_working(today)
     assert (lines[plenty.pk].reserved_quantity, lines[plenty.pk].backordered_quantity) == (4, 0)
     assert lines[plenty.pk].promise_date == ready
     assert (lines[short.pk].reserved_quantity, lines[short.pk].backordered_quantity) == (3, 2)
-    assert lines[short.pk].promise_date == add_working_days(today, 5, warehouse.working_days)
+    assert lines[short.pk].promise_date == calendar.add(ready, 5)
     assert (lines[incoming.pk].reserved_quantity, lines[incoming.pk].backordered_quantity) == (0, 2)
-    assert lines[incoming.pk].promise_date == next_working_day(expected, warehouse.working_days)
+    assert lines[incoming.pk].promise_date == calendar.next_working(expected)
     assert StockLevel.objects.get(product=short, warehouse=warehouse).reserved == 3
     event = OutboxEvent.objects.get(type="order.confirmed")
     assert event.payload["number"] == order.number and len(event.payload["lines"]) == 3

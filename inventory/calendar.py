@@ -1,16 +1,15 @@
-"""Working-day calendars: a warehouse's (its weekdays minus its and public holidays) for ship dates,
-and the carriers' (Monday to Friday minus public holidays) for transit days."""
+"""Working-day calendars: a warehouse's (its weekdays minus its own and public holidays) for promise
+and ship dates, and the carriers' (Monday to Friday minus public holidays) for transit days."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
 
-from inventory.models import MONDAY_TO_FRIDAY, Warehouse
-
-from .models import Holiday
+from .models import MONDAY_TO_FRIDAY, Holiday, Warehouse
 
 ONE_DAY = datetime.timedelta(days=1)
 MAX_SEARCH_DAYS = 3 * 366
@@ -55,6 +54,17 @@ def warehouse_calendar(warehouse: Warehouse, since: datetime.date) -> WorkCalend
     """The days `warehouse` ships on, from `since` (one query)."""
     return WorkCalendar(frozenset(warehouse.working_days),
                         _holidays(Q(warehouse=warehouse) | Q(warehouse__isnull=True), since))
+
+
+def warehouse_calendars(warehouses: Iterable[Warehouse], since: datetime.date) -> dict[int, WorkCalendar]:
+    """{warehouse id: its calendar} for many warehouses (one query)."""
+    warehouses = {w.pk: w for w in warehouses}
+    rows = Holiday.objects.filter(Q(warehouse__in=list(warehouses)) | Q(warehouse__isnull=True), date__gte=since)
+    public: set[datetime.date] = set()
+    own: dict[int, set[datetime.date]] = {pk: set() for pk in warehouses}
+    for warehouse_id, day in rows.values_list("warehouse_id", "date"):
+        (public if warehouse_id is None else own[warehouse_id]).add(day)
+    return {pk: WorkCalendar(frozenset(w.working_days), frozenset(public | own[pk])) for pk, w in warehouses.items()}
 
 
 def carrier_calendar(since: datetime.date) -> WorkCalendar:
