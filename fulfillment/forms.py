@@ -276,3 +276,82 @@ class ReturnReceiveForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"dispositions": {item.pk: self.cleaned_data[f"disposition_{item.pk}"] for item in self.items}}
+
+
+# --- carriers and the holiday calendar (the Warehouse's settings pages) --------------------------
+
+
+class CarrierForm(forms.Form):
+    """A carrier as `carrier_create` / `carrier_update` take it; the code's format, its uniqueness and
+    the tracking page's {tracking} are the service's (the model's) to check."""
+
+    code = forms.CharField(max_length=20, help_text="2 to 10 letters or digits, stored in capitals, e.g. DHL.")
+    name = forms.CharField(max_length=100)
+    service_level = forms.CharField(required=False, max_length=60, help_text="e.g. Standard, Express, Pallet.")
+    transit_days = forms.IntegerField(initial=2, label="Transit days", help_text="Working days from ship to delivery.",
+                                      widget=forms.NumberInput(attrs={"min": 0, "step": 1}))
+    tracking_url_template = forms.CharField(
+        required=False, max_length=300, label="Tracking page",
+        help_text="The carrier's tracking address with {tracking} where the tracking number goes, e.g. "
+                  "https://track.example.com/?id={tracking}.")
+    is_default = forms.BooleanField(required=False, label="Default carrier",
+                                    help_text="Used when a shipment is scheduled without one; takes the flag from "
+                                              "the carrier that had it.")
+    is_active = forms.BooleanField(required=False, initial=True, label="Active",
+                                   help_text="Only active carriers are offered for new shipments.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("code", "tracking_url_template"):
+            self.fields[name].widget.attrs.update(autocomplete="off", spellcheck="false")
+
+    @classmethod
+    def for_carrier(cls, carrier: Carrier) -> CarrierForm:
+        return cls(initial={name: getattr(carrier, name) for name in cls.base_fields})
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.base_fields}
+
+
+HOLIDAY_YEARS = (2000, 2100)  # the year filter's range: further away is a typing mistake
+
+
+class HolidayFilterForm(forms.Form):
+    """The year (default: this one) and what the holidays apply to: every row, the public ones, or one
+    warehouse (its own and the public ones: the days it does not ship)."""
+
+    PUBLIC = "public"
+
+    year = forms.IntegerField(required=False, min_value=HOLIDAY_YEARS[0], max_value=HOLIDAY_YEARS[1])
+    warehouse = forms.ChoiceField(choices=[], required=False)
+
+    def __init__(self, *args: Any, warehouses: list[Warehouse], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warehouses = {str(w.pk): w for w in warehouses}
+        warehouse = self.fields["warehouse"]
+        assert isinstance(warehouse, forms.ChoiceField)
+        warehouse.choices = [("", "All holidays"), (self.PUBLIC, "Public holidays only"),
+                             *((pk, f"{w.code} · {w.name}") for pk, w in self.warehouses.items())]
+
+    def filters(self) -> dict[str, Any]:
+        """{"year": int, "public_only": bool, "warehouse": Warehouse | None}; an invalid filter is ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        scope = data.get("warehouse") or ""
+        return {"year": data.get("year") or timezone.localdate().year, "public_only": scope == self.PUBLIC,
+                "warehouse": self.warehouses.get(scope)}
+
+
+class HolidayForm(forms.Form):
+    """A day nobody ships, for one warehouse or (none chosen) a public holiday for every warehouse and
+    the carriers; one per day and warehouse is the service's to check."""
+
+    date = forms.DateField(widget=DATE_INPUT, error_messages={"required": "Choose the day."})
+    name = forms.CharField(max_length=100, error_messages={"required": "Name the holiday."})
+    warehouse = WarehouseChoiceField(queryset=Warehouse.objects.filter(is_active=True).order_by("code"),
+                                     required=False, empty_label="Every warehouse (public)",
+                                     label="Applies to")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"date": self.cleaned_data["date"], "name": self.cleaned_data["name"],
+                "warehouse": self.cleaned_data["warehouse"]}

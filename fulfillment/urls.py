@@ -28,4 +28,16 @@ urlpatterns = [
     path("returns/<int:pk>/receive/", views.ReturnActionView.as_view(action="receive"), name="return-receive"),
     path("returns/<int:pk>/cancel/", views.ReturnActionView.as_view(action="cancel"), name="return-cancel"),
     path("orders/<int:pk>/return/", views.ReturnCreateView.as_view(), name="return-create"),
+    # carriers
+    path("carriers/", views.CarrierListView.as_view(), name="carrier-list"),
+    path("carriers/new/", views.CarrierFormView.as_view(), name="carrier-create"),
+    path("carriers/<int:pk>/", views.CarrierFormView.as_view(), name="carrier-edit"),
+    path("carriers/<int:pk>/activate/", views.CarrierActionView.as_view(action="activate"), name="carrier-activate"),
+    path("carriers/<int:pk>/deactivate/", views.CarrierActionView.as_view(action="deactivate"),
+         name="carrier-deactivate"),
+    path("carriers/<int:pk>/default/", views.CarrierActionView.as_view(action="default"), name="carrier-default"),
+    # the warehouses' holiday calendar
+    path("holidays/", views.HolidayListView.as_view(), name="holiday-list"),
+    path("holidays/new/", views.HolidayCreateView.as_view(), name="holiday-create"),
+    path("holidays/<int:pk>/delete/", views.HolidayDeleteView.as_view(), name="holiday-delete"),
 ]

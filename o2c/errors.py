@@ -100,17 +100,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def form_add_domain_error(form: forms.BaseForm, err: DomainError) -> None:
-    """Show a domain error on a form: its message on top, each detail on the field it names, and a
-    list of several problems that names no field (e.g. one per order line) on top as well."""
+    """Show a domain error on a form: its message on top, each detail on the field it names, and the
+    problems that name no field (the model's own, or several, e.g. one per order line) on top as well."""
     form.add_error(None, err.message)
     for field, messages in err.details.items():
         listed = list(messages) if isinstance(messages, list | tuple) else [messages]
         if field in form.fields:
             for message in listed:
                 form.add_error(field, str(message))
-        elif len(listed) > 1 and all(isinstance(m, str) for m in listed):
+        elif field == NON_FIELD or (len(listed) > 1 and all(isinstance(m, str) for m in listed)):
             for message in listed:
-                form.add_error(None, message)
+                if message != err.message:
+                    form.add_error(None, str(message))
 
 
 def call_for_form(form: forms.BaseForm, service: Callable[..., T], **kwargs: Any) -> T | None:

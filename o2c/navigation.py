@@ -47,6 +47,8 @@ NAVIGATION: tuple[Section, ...] = (
         Link("Shipments", "fulfillment:shipment-list", "box2"),
         Link("Scheduling board", "fulfillment:board", "calendar-week"),
         Link("Returns", "fulfillment:return-list", "arrow-return-left"),
+        Link("Carriers", "fulfillment:carrier-list", "truck-front"),
+        Link("Holiday calendar", "fulfillment:holiday-list", "calendar-x"),
     )),
     Section("Finance", frozenset({FINANCE}), (
         Link("Credit approvals", "orders:credit-queue", "shield-check"),
