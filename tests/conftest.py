@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from o2c.roles import ADMIN, FINANCE, SALES, WAREHOUSE, setup_roles
@@ -45,6 +49,43 @@ sales_user = _role_user("sam", SALES)
 warehouse_user = _role_user("wanda", WAREHOUSE)
 finance_user = _role_user("fiona", FINANCE)
 admin_user = _role_user("ada", ADMIN, "A member of the Admin group (not a superuser: its permissions must suffice).")
+
+
+def client_for(user: User) -> Client:
+    """A browser client logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff(admin_user: User) -> User:
+    """The Admin-group user allowed into the Django admin (staff, not a superuser)."""
+    admin_user.is_staff = True
+    admin_user.save()
+    return admin_user
+
+
+@pytest.fixture
+def staff_client(staff: User) -> Client:
+    return client_for(staff)
+
+
+def page_queries(client: Client, url: str, marker: str) -> tuple[int, int]:
+    """(queries, rows) of one page: rows are the occurrences of `marker` in its HTML."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), len(re.findall(marker, response.content.decode()))
+
+
+def api_queries(client: APIClient, user: User, call: Callable[[APIClient], object], expect: int) -> int:
+    """Queries of one API call as `user` (re-read, so no permission cache is carried over)."""
+    client.force_authenticate(User.objects.get(pk=user.pk))
+    with CaptureQueriesContext(connection) as ctx:
+        response = call(client)
+    assert response.status_code == expect, response.json()
+    return len(ctx.captured_queries)
 
 
 def api_client_for(user: User) -> APIClient:

@@ -4,19 +4,17 @@ with exactly the queries of one of 5."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from fulfillment.models import Shipment
 from fulfillment.services import return_authorize, shipment_create, shipment_start_picking
 from inventory.models import Product, Warehouse
 from orders.models import SalesOrder
+from tests.conftest import api_queries
 from tests.fulfillment.factories import CarrierFactory, confirmed_order, shipped_shipment
 from tests.inventory.factories import HolidayFactory, ProductFactory, WarehouseFactory, stocked
 
@@ -32,14 +30,6 @@ def ham() -> Warehouse:
 def products(ham: Warehouse) -> list[Product]:
     """60 products with stock in HAM."""
     return [stocked(ProductFactory(weight_kg=Decimal("0.500")), ham, 1000) for _ in range(60)]
-
-
-def _measure(client: APIClient, user: User, call: Callable[[APIClient], object], expect: int) -> int:
-    client.force_authenticate(User.objects.get(pk=user.pk))  # no permission cache carried over
-    with CaptureQueriesContext(connection) as ctx:
-        response = call(client)
-    assert response.status_code == expect, response.json()
-    return len(ctx.captured_queries)
 
 
 def _order(products: list[Product], ham: Warehouse) -> SalesOrder:
@@ -71,7 +61,7 @@ def test_fulfillment_lists_run_a_fixed_number_of_queries(
             "/api/v1/holidays/?warehouse=HAM&year=2031"]
 
     def measure() -> dict[str, int]:
-        return {url: _measure(client, admin_user, lambda c, url=url: c.get(url), 200) for url in urls}
+        return {url: api_queries(client, admin_user, lambda c, url=url: c.get(url), 200) for url in urls}
 
     grow(2)
     measure()  # warm up (content types, permissions)
@@ -92,16 +82,16 @@ def test_creating_packing_and_reading_a_shipment_costs_the_same_queries_for_5_an
 
     def create_pack_read(count: int) -> tuple[int, int, int, int]:
         order = _order(products[:count], ham)
-        created = _measure(client, warehouse_user,
+        created = api_queries(client, warehouse_user,
                            lambda c: c.post("/api/v1/shipments/", {"order": order.pk}, format="json"), 201)
         shipment = Shipment.objects.get(order=order)
         assert shipment.lines.count() == count
         url = f"/api/v1/shipments/{shipment.pk}/"
-        picked = _measure(client, warehouse_user, lambda c: c.post(f"{url}pick/"), 200)
+        picked = api_queries(client, warehouse_user, lambda c: c.post(f"{url}pick/"), 200)
         packages = [{"weight_kg": "1.5", "length_cm": "30", "width_cm": "20", "height_cm": "10"}] * (count // 5)
-        packed = _measure(client, warehouse_user,
+        packed = api_queries(client, warehouse_user,
                           lambda c: c.post(f"{url}pack/", {"packages": packages}, format="json"), 200)
-        read = _measure(client, warehouse_user, lambda c: c.get(url), 200)
+        read = api_queries(client, warehouse_user, lambda c: c.get(url), 200)
         return created, picked, packed, read
 
     create_pack_read(5)  # warm up (content types, the first number of the year)
@@ -121,9 +111,9 @@ def test_authorising_and_reading_a_return_costs_the_same_queries_for_5_and_50_li
         lines = [{"order_line": line.pk, "quantity": "1", "disposition": "scrap" if i % 2 else "restock"}
                  for i, line in enumerate(order.lines.order_by("position"))]
         body = {"order": order.pk, "reason": "wrong_item", "lines": lines}
-        created = _measure(client, warehouse_user, lambda c: c.post("/api/v1/returns/", body, format="json"), 201)
+        created = api_queries(client, warehouse_user, lambda c: c.post("/api/v1/returns/", body, format="json"), 201)
         rma_id = order.returns.get().pk
-        read = _measure(client, warehouse_user, lambda c: c.get(f"/api/v1/returns/{rma_id}/"), 200)
+        read = api_queries(client, warehouse_user, lambda c: c.get(f"/api/v1/returns/{rma_id}/"), 200)
         return created, read
 
     authorise_and_read(5)

@@ -9,11 +9,7 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +17,7 @@ from fulfillment.models import Carrier
 from inventory.models import Holiday, Warehouse
 from o2c.audit import timeline
 from o2c.models import AuditEvent
+from tests.conftest import client_for, page_queries
 from tests.fulfillment.factories import CarrierFactory
 from tests.inventory.factories import HolidayFactory, WarehouseFactory
 
@@ -31,12 +28,6 @@ HOLIDAYS = reverse("fulfillment:holiday-list")
 NEW_CARRIER = reverse("fulfillment:carrier-create")
 NEW_HOLIDAY = reverse("fulfillment:holiday-create")
 TRACKING = "https://track.example.com/?id={tracking}"
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response) -> list[str]:
@@ -333,14 +324,6 @@ def test_a_holiday_needs_a_day_and_a_name(warehouse_user) -> None:
 # --- list pages: a fixed number of queries ------------------------------------------------------
 
 
-def _measure(client: Client, url: str, marker: str) -> tuple[int, int]:
-    """(queries, rows) of one page."""
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries), len(re.findall(marker, response.content.decode()))
-
-
 def test_list_pages_keep_a_fixed_number_of_queries(warehouse_user, ham, capsys) -> None:
     client = client_for(warehouse_user)
     year = this_year()
@@ -367,7 +350,7 @@ def test_list_pages_keep_a_fixed_number_of_queries(warehouse_user, ham, capsys) 
     for rounds in (3, 12):
         grow(rounds)
         for url, marker in pages:
-            measured.setdefault(url, []).append(_measure(client, url, marker))
+            measured.setdefault(url, []).append(page_queries(client, url, marker))
     with capsys.disabled():
         print("\ncarriers / holidays (queries, rows) at 3 → 12 rounds:", measured)
     for url, ((queries_few, rows_few), (queries_many, rows_many)) in measured.items():

@@ -9,11 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +20,7 @@ from inventory.models import StockLevel, Warehouse
 from o2c.models import AuditEvent, OutboxEvent
 from orders.models import SalesOrder
 from orders.services import order_cancel
+from tests.conftest import client_for, page_queries
 from tests.fulfillment.factories import (
     CarrierFactory,
     packed_shipment,
@@ -36,12 +33,6 @@ from tests.orders.factories import CustomerFactory, draft_order, german_rates
 pytestmark = pytest.mark.django_db
 
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]  # the warehouse ships every day: a new shipment is planned for today
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response) -> list[str]:
@@ -456,14 +447,6 @@ def test_return_goods_is_refused_when_nothing_shipped(warehouse_user, order) -> 
 # --- list pages: a fixed number of queries ------------------------------------------------------
 
 
-def _measure(client: Client, url: str, marker: str) -> tuple[int, int]:
-    """(queries, rows) of one page."""
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries), len(re.findall(marker, response.content.decode()))
-
-
 def test_list_pages_keep_a_fixed_number_of_queries(warehouse_user, ham, capsys) -> None:
     client = client_for(warehouse_user)
     carriers = [CarrierFactory(code=f"C{n}", name=f"Carrier {n}") for n in range(3)]
@@ -499,7 +482,7 @@ def test_list_pages_keep_a_fixed_number_of_queries(warehouse_user, ham, capsys) 
     for rounds in (3, 10):
         grow(rounds)
         for url, marker in pages:
-            measured.setdefault(url, []).append(_measure(client, url, marker))
+            measured.setdefault(url, []).append(page_queries(client, url, marker))
     with capsys.disabled():
         print("\nfulfillment list (queries, rows) at 3 → 10 rounds:", measured)
     for url, ((queries_few, rows_few), (queries_many, rows_many)) in measured.items():

@@ -41,20 +41,6 @@ ADMIN = "/admin/inventory/"
 HEADER = "sku,name,description,unit,list_price,currency,tax_category,weight_kg,is_active,lead_time_days\n"
 
 
-@pytest.fixture
-def staff(admin_user: User) -> User:
-    admin_user.is_staff = True
-    admin_user.save()
-    return admin_user
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
 def _audits(obj: object, action: str) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(content_type__model=type(obj)._meta.model_name,
                                           object_id=str(obj.pk), action=action))

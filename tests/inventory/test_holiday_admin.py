@@ -21,20 +21,6 @@ pytestmark = pytest.mark.django_db
 ADMIN = "/admin/inventory/"
 
 
-@pytest.fixture
-def staff(admin_user: User) -> User:
-    admin_user.is_staff = True  # a member of the Admin group, not a superuser
-    admin_user.save()
-    return admin_user
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
 def _audits(obj: Any, action: str) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(content_type__model=type(obj)._meta.model_name,
                                           object_id=str(obj.pk), action=action))

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -17,16 +16,11 @@ from django.utils import timezone
 from inventory.enums import MoveKind, ReceiptStatus, ReplenishmentStatus
 from inventory.models import ExpectedReceipt, Product, ReplenishmentRequest, StockLevel, StockMove, Warehouse
 from inventory.services import expected_receipt_create, product_create, replenishment_run
+from tests.conftest import client_for
 from tests.inventory.factories import ProductFactory, ReorderRuleFactory, WarehouseFactory, stocked
 
 pytestmark = pytest.mark.django_db
 PRODUCT_LINK = re.compile(r'href="/inventory/products/\d+/"')
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -45,20 +45,6 @@ HEADER = ",".join(COLUMNS) + "\n"
 
 
 @pytest.fixture
-def staff(admin_user: User) -> User:
-    admin_user.is_staff = True
-    admin_user.save()
-    return admin_user
-
-
-@pytest.fixture
-def staff_client(staff: User) -> Client:
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def demo() -> None:
     call_command("load_demo", password="pw-demo", stdout=StringIO())
 

@@ -3,19 +3,17 @@ an order of 50 lines is created and confirmed with exactly the queries of an ord
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from inventory.models import Product, Warehouse
 from orders.enums import OrderStatus
 from orders.models import Customer, SalesOrder, SalesOrderLine
 from orders.services import order_confirm, quote_create
+from tests.conftest import api_queries
 from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
 from tests.orders.factories import ContactFactory, CustomerFactory, ShippingAddressFactory, draft_order, german_rates
 
@@ -33,14 +31,6 @@ def products(ham: Warehouse) -> list[Product]:
     """60 products: the odd ones in stock, the even ones never received in HAM (so confirming backorders
     and dates them, and the stock service adds their missing stock-level rows)."""
     return [stocked(ProductFactory(), ham, 100) if i % 2 else ProductFactory() for i in range(60)]
-
-
-def _measure(client: APIClient, user: User, call: Callable[[APIClient], object], expect: int) -> int:
-    client.force_authenticate(User.objects.get(pk=user.pk))  # no permission cache carried over
-    with CaptureQueriesContext(connection) as ctx:
-        response = call(client)
-    assert response.status_code == expect, response.json()
-    return len(ctx.captured_queries)
 
 
 def _order_payload(customer: Customer, products: list[Product]) -> dict:
@@ -64,10 +54,10 @@ def test_creating_and_confirming_an_order_costs_the_same_queries_for_5_and_50_li
     def create_and_confirm(first: int, count: int) -> tuple[int, int]:
         # products not ordered before: each run meets the same situation (levels to add for the even ones)
         payload = _order_payload(customer, products[first:first + count])
-        created = _measure(client, sales_user, lambda c: c.post("/api/v1/orders/", payload, format="json"), 201)
+        created = api_queries(client, sales_user, lambda c: c.post("/api/v1/orders/", payload, format="json"), 201)
         order = SalesOrder.objects.latest("pk")
         assert SalesOrderLine.objects.filter(order=order).count() == count
-        confirmed = _measure(client, sales_user, lambda c: c.post(f"/api/v1/orders/{order.pk}/confirm/"), 200)
+        confirmed = api_queries(client, sales_user, lambda c: c.post(f"/api/v1/orders/{order.pk}/confirm/"), 200)
         order.refresh_from_db()
         assert order.status == OrderStatus.CONFIRMED
         unstocked = sum(1 for i in range(first, first + count) if i % 2 == 0)
@@ -90,9 +80,9 @@ def test_updating_a_draft_and_reading_it_costs_the_same_queries_for_5_and_50_lin
     def update_and_read(count: int) -> tuple[int, int]:
         order = draft_order(customer, [(products[0], 1)])
         payload = {"lines": _order_payload(customer, products[:count])["lines"], "notes": f"{count} lines"}
-        patched = _measure(client, sales_user, lambda c: c.patch(f"/api/v1/orders/{order.pk}/", payload,
+        patched = api_queries(client, sales_user, lambda c: c.patch(f"/api/v1/orders/{order.pk}/", payload,
                                                                  format="json"), 200)
-        read = _measure(client, sales_user, lambda c: c.get(f"/api/v1/orders/{order.pk}/"), 200)
+        read = api_queries(client, sales_user, lambda c: c.get(f"/api/v1/orders/{order.pk}/"), 200)
         assert SalesOrderLine.objects.filter(order=order).count() == count
         return patched, read
 
@@ -111,10 +101,10 @@ def test_quote_create_and_accept_cost_the_same_queries_for_5_and_50_lines(
 
     def create_send_accept(count: int) -> tuple[int, int]:
         payload = {"customer": customer.pk, "lines": _order_payload(customer, products[:count])["lines"]}
-        created = _measure(client, sales_user, lambda c: c.post("/api/v1/quotes/", payload, format="json"), 201)
+        created = api_queries(client, sales_user, lambda c: c.post("/api/v1/quotes/", payload, format="json"), 201)
         quote_id = client.get("/api/v1/quotes/").json()["results"][0]["id"]
         client.post(f"/api/v1/quotes/{quote_id}/send/")
-        accepted = _measure(client, sales_user, lambda c: c.post(f"/api/v1/quotes/{quote_id}/accept/"), 201)
+        accepted = api_queries(client, sales_user, lambda c: c.post(f"/api/v1/quotes/{quote_id}/accept/"), 201)
         return created, accepted
 
     create_send_accept(5)
@@ -140,8 +130,8 @@ def test_order_lists_run_a_fixed_number_of_queries(admin_user: User, finance_use
             "/api/v1/orders/?status=on_hold&search=SO", "/api/v1/product-offers/?warehouse=HAM&quantity=5"]
 
     def measure() -> dict[str, int]:
-        counts = {url: _measure(client, admin_user, lambda c, url=url: c.get(url), 200) for url in urls}
-        counts["credit-queue"] = _measure(client, finance_user, lambda c: c.get("/api/v1/orders/credit-queue/"), 200)
+        counts = {url: api_queries(client, admin_user, lambda c, url=url: c.get(url), 200) for url in urls}
+        counts["credit-queue"] = api_queries(client, finance_user, lambda c: c.get("/api/v1/orders/credit-queue/"), 200)
         return counts
 
     grow(2)

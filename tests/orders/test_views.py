@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -21,6 +20,7 @@ from o2c.models import AuditEvent
 from orders.enums import OrderStatus, QuoteStatus
 from orders.models import Contact, Customer, Quote, SalesOrder, ShippingAddress
 from orders.services import customer_set_credit, order_confirm, quote_create, quote_send
+from tests.conftest import client_for
 from tests.inventory.factories import ProductFactory, WarehouseFactory, stocked
 from tests.orders.factories import (
     ContactFactory,
@@ -32,12 +32,6 @@ from tests.orders.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response) -> list[str]:
