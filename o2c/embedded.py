@@ -160,7 +160,11 @@ def stop_redis(started: Started) -> None:
 
 
 def start(started: Started) -> dict[str, str]:
+    from .celery import SETTINGS_DEFAULTED
+
     env = dict(os.environ)
+    if SETTINGS_DEFAULTED:  # importing this package set it: not the caller's choice, so not the child's
+        env.pop("DJANGO_SETTINGS_MODULE", None)
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = start_postgres(started)
     if not env.get("REDIS_URL"):

@@ -63,3 +63,12 @@ def test_models_and_migrations_agree() -> None:
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_the_suite_runs_on_the_test_settings() -> None:
+    """`make test` starts pytest through `o2c.embedded`: the settings are the suite's own, not the
+    development default that importing the project package sets."""
+    from django.conf import settings
+
+    assert settings.SETTINGS_MODULE == "o2c.settings.test"
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.locmem.EmailBackend"
