@@ -9,7 +9,7 @@ one item per package row, as the order-entry lines do.
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -132,20 +132,6 @@ class PackForm(forms.Form):
         rows = [{name: str(values[i] if i < len(values) else "").strip() for name, values in columns.items()}
                 for i in range(count)]
         return [row for row in rows if any(row.values())]
-
-    def clean(self) -> dict[str, Any]:
-        """What the service stores is rounded (kg to grams, cm to millimetres): a value that rounds to
-        nothing is refused here (the service checks everything else)."""
-        for index, row in enumerate(self.rows, start=1):
-            for name, step in (("weight_kg", GRAM), ("length_cm", MILLIMETRE), ("width_cm", MILLIMETRE),
-                               ("height_cm", MILLIMETRE)):
-                try:
-                    value = Decimal(row[name])
-                except (InvalidOperation, ValueError):
-                    continue
-                if value.is_finite() and 0 < value < step / 2:
-                    raise forms.ValidationError(f"Package {index}: {name.replace('_', ' ')} must be at least {step}.")
-        return super().clean()
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"packages": [dict(row) for row in self.rows if any(row.values())] or None}

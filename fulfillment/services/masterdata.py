@@ -16,8 +16,10 @@ CARRIER_FIELDS = ("code", "name", "service_level", "transit_days", "tracking_url
 
 
 def _one_default(fields: dict[str, Any], exclude: int | None = None) -> None:
-    """Making a carrier the default takes the flag from the one that had it."""
+    """Making a carrier the default takes the flag from the one that had it, and activates it (the
+    default is what new shipments get)."""
     if fields.get("is_default"):
+        fields["is_active"] = True
         Carrier.objects.select_for_update().filter(is_default=True).exclude(pk=exclude).update(is_default=False)
 
 

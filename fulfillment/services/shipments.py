@@ -258,9 +258,13 @@ def _clean_packages(packages: Sequence[Mapping[str, Any]]) -> list[Package]:
                 value = (raw if isinstance(raw, Decimal) else Decimal(str(raw))).quantize(step)
             except (InvalidOperation, ValueError, TypeError):
                 value = None
-            if isinstance(raw, float) or value is None or not value.is_finite() or not 0 < value < 10**6:
-                errors.append(f"Package {index}: {name.replace('_', ' ')} must be a positive number "
-                              f"(at least {step}).")
+            label = name.replace("_", " ")
+            if isinstance(raw, float) or value is None or not value.is_finite() or not 0 <= value < 10**6 \
+                    or (value == 0 and Decimal(str(raw)) <= 0):
+                errors.append(f"Package {index}: {label} must be a positive number.")
+                break
+            if value == 0:  # positive, but less than what is stored (grams, millimetres)
+                errors.append(f"Package {index}: {label} must be at least {step}.")
                 break
             values[name] = value
         else:

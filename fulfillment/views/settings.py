@@ -103,7 +103,7 @@ class CarrierFormView(PermissionRequiredMixin, View):
 CARRIER_ACTIONS: dict[str, dict[str, bool]] = {
     "activate": {"is_active": True},
     "deactivate": {"is_active": False},
-    "default": {"is_default": True, "is_active": True},  # the default is offered for new shipments
+    "default": {"is_default": True},  # the service activates it: the default is offered for new shipments
 }
 
 

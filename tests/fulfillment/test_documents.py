@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from decimal import Decimal
 
@@ -26,8 +25,6 @@ pytestmark = pytest.mark.django_db
 
 def pdf_text(pdf: bytes) -> str:
     """The text of a PDF, by poppler's pdftotext (installed with the system packages)."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed: `make system-deps`")
     done = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
                           check=True, timeout=60)
     return done.stdout.decode()

@@ -181,14 +181,16 @@ def test_a_timestamp_is_not_a_delivery_day(warehouse_user):
         shipment_deliver(shipment_id=shipment.pk, actor=warehouse_user, received_by="A", delivered_on=timezone.now())
 
 
-@pytest.mark.parametrize("package", [
-    {"weight_kg": "0.0004"}, {"weight_kg": "1", "length_cm": "0.04"}, {"weight_kg": "-1"}, {"weight_kg": "abc"},
-    {"weight_kg": "NaN"}, {"weight_kg": "Infinity"}, {"weight_kg": 1.5}, {"length_cm": "10"},
+@pytest.mark.parametrize(("package", "message"), [
+    ({"weight_kg": "0.0004"}, "weight kg must be at least 0.001"),
+    ({"weight_kg": "1", "length_cm": "0.04"}, "length cm must be at least 0.1"),
+    *(({"weight_kg": bad}, "must be a positive number") for bad in ("-1", "0", "abc", "NaN", "Infinity", 1.5)),
+    ({"length_cm": "10"}, "must be a positive number"),
 ])
-def test_packages_too_small_to_record_or_not_numbers_are_refused(warehouse_user, package):
+def test_packages_too_small_to_record_or_not_numbers_are_refused(warehouse_user, package, message):
     order = stocked_order([(1, 1)])
     shipment = shipment_create(order_id=order.pk, actor=warehouse_user)
     shipment_start_picking(shipment_id=shipment.pk, actor=warehouse_user)
-    with pytest.raises(ValidationFailed, match="must be a positive number"):
+    with pytest.raises(ValidationFailed, match=message):
         shipment_pack(shipment_id=shipment.pk, actor=warehouse_user, packages=[package])
     assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.PICKING
