@@ -1,1 +1,58 @@
-"""Celery tasks of this app: take ids, call one service, idempotent."""
+"""Billing tasks: take ids, call one service, safe to run twice (unique keys and row locks)."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+
+from . import services
+
+RETRY = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 6}
+
+
+@shared_task(name="billing.invoice_shipment", **RETRY)
+def invoice_shipment(shipment_id: int) -> str | None:
+    invoice = services.invoice_create_for_shipment(shipment_id=shipment_id)
+    return invoice.number if invoice else None
+
+
+@shared_task(name="billing.invoice_order_upfront", **RETRY)
+def invoice_order_upfront(order_id: int) -> str | None:
+    invoice = services.invoice_create_for_order(order_id=order_id, upfront=True)
+    return invoice.number if invoice else None
+
+
+@shared_task(name="billing.invoice_period", **RETRY)
+def invoice_period(customer_id: int, currency: str, start: str, end: str) -> str | None:
+    invoice = services.invoice_create_for_period(customer_id=customer_id, currency=currency,
+                                                 start=datetime.date.fromisoformat(start),
+                                                 end=datetime.date.fromisoformat(end))
+    return invoice.number if invoice else None
+
+
+@shared_task(name="billing.credit_return", **RETRY)
+def credit_return(return_id: int, order_id: int, order_line_ids: list[int], number: str) -> list[str]:
+    notes = services.credit_notes_for_return(return_id=return_id, order_id=order_id, order_line_ids=order_line_ids,
+                                             return_number=number)
+    return [note.number for note in notes if note.number]
+
+
+@shared_task(name="billing.document_send", **RETRY)
+def document_send(kind: str, document_id: int) -> bool:
+    """Render the issued document's PDF once and e-mail it to the customer's billing contacts once."""
+    return services.document_send(kind=kind, document_id=document_id)
+
+
+@shared_task(name="billing.invoicing_sweep")
+def invoicing_sweep() -> dict[str, int]:
+    """Beat (nightly, and daily for the consolidated periods): hand everything that should have been
+    invoiced by now to its task."""
+    work = services.invoicing_backlog()
+    for shipment_id in work.shipments:
+        invoice_shipment.delay(shipment_id)
+    for order_id in work.upfront_orders:
+        invoice_order_upfront.delay(order_id)
+    for customer_id, currency, start, end in work.periods:
+        invoice_period.delay(customer_id, currency, start.isoformat(), end.isoformat())
+    return {"shipments": len(work.shipments), "orders": len(work.upfront_orders), "periods": len(work.periods)}

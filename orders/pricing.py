@@ -94,6 +94,12 @@ def tax_rates(treatment: str, on: datetime.date) -> dict[str, Decimal]:
     return rates
 
 
+def line_amounts(quantity: Decimal, unit_price: Decimal, discount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(net, tax) of one line, each rounded (the project's rounding rule)."""
+    net = quantize_money(quantity * unit_price * (HUNDRED - discount) / HUNDRED)
+    return net, quantize_money(net * rate / HUNDRED)
+
+
 @dataclass
 class PricedLine:
     position: int
@@ -213,11 +219,10 @@ def price_lines(
         if line_errors:
             continue
         assert product is not None
-        net = quantize_money(quantity * unit_price * (HUNDRED - discount) / HUNDRED)
         rate = rates[product.tax_category]
         description = str(line.get("description") or "").strip()[:200] or product.name
         priced.append(PricedLine(position, product, description, quantity, unit_price, discount,
-                                 product.tax_category, rate, net, quantize_money(net * rate / HUNDRED)))
+                                 product.tax_category, rate, *line_amounts(quantity, unit_price, discount, rate)))
     if any(errors):
         count = sum(1 for e in errors if e)
         raise ValidationFailed(f"{count} line(s) need attention.", details={"lines": errors})

@@ -1,0 +1,29 @@
+"""Every write of billing: <entity>_<verb>(*, ..., actor), atomic, locked, audited."""
+
+from .automation import (
+    InvoicingWork,
+    invoice_create_for_order,
+    invoice_create_for_period,
+    invoice_create_for_shipment,
+    invoicing_backlog,
+    last_completed_period,
+    policy_of,
+)
+from .credit_notes import credit_note_create, credit_notes_for_return
+from .invoices import invoice_discard, invoice_issue, invoice_update_notes, invoiceable
+
+__all__ = [
+    "InvoicingWork",
+    "credit_note_create",
+    "credit_notes_for_return",
+    "invoice_create_for_order",
+    "invoice_create_for_period",
+    "invoice_create_for_shipment",
+    "invoice_discard",
+    "invoice_issue",
+    "invoice_update_notes",
+    "invoiceable",
+    "invoicing_backlog",
+    "last_completed_period",
+    "policy_of",
+]

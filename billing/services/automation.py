@@ -1,0 +1,190 @@
+"""Automated invoicing, per the customer's invoicing policy (orders.enums.InvoicingPolicy):
+
+- per shipment, when it ships (`shipment.shipped`) or when it is delivered (`shipment.delivered`);
+- up front, per order, when it is confirmed (`order.confirmed`);
+- consolidated weekly (ISO week) or monthly: a daily beat task invoices, for every completed period,
+  everything shipped and not yet invoiced, one invoice per customer and currency.
+
+A nightly sweep finds what one of these should have invoiced and did not (a lost event, a customer
+whose policy changed) and invoices it the same way. Every path ends in `invoice_build`, whose unique
+keys make a repeat a no-op. Invoices made here are issued at once, by nobody (touchless).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from fulfillment.enums import ShipmentStatus
+from fulfillment.models import Shipment, ShipmentLine
+from o2c.errors import Conflict, NotFound
+from orders.enums import InvoicingPolicy, OrderStatus
+from orders.models import Customer, SalesOrder
+
+from ..enums import InvoiceOrigin
+from ..models import Invoice
+from .invoices import (
+    Billable,
+    billables_from_shipments,
+    close_if_complete,
+    invoice_build,
+    invoiceable,
+    lock_order_lines,
+    lock_orders,
+    uninvoiced_shipment_lines,
+)
+
+PER_SHIPMENT = {InvoicingPolicy.ON_SHIPMENT: ShipmentStatus.SHIPPED, InvoicingPolicy.ON_DELIVERY:
+                ShipmentStatus.DELIVERED}
+SHIPPED_STATUSES = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+
+
+def shipment_key(shipment_id: int) -> str:
+    return f"shipment:{shipment_id}"
+
+
+def order_key(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def period_key(customer_id: int, currency: str, start: datetime.date) -> str:
+    return f"period:{customer_id}:{currency}:{start.isoformat()}"
+
+
+@transaction.atomic
+def invoice_create_for_shipment(*, shipment_id: int, actor: AbstractBaseUser | None = None,
+                                issue: bool = True) -> Invoice | None:
+    """Invoice a shipped shipment's lines (None: invoiced already, or nothing of it left to invoice)."""
+    row = Shipment.objects.filter(pk=shipment_id).values_list("order_id", "status").first()
+    if row is None:
+        raise NotFound(f"Shipment {shipment_id} does not exist.")
+    if row[1] not in SHIPPED_STATUSES:
+        raise Conflict(f"Shipment {shipment_id} has not shipped; only shipped goods are invoiced.",
+                       code="not_shipped", details={"status": row[1]})
+    orders = lock_orders([row[0]])
+    order_lines = lock_order_lines(orders)
+    order = orders[row[0]]
+    billables = billables_from_shipments(uninvoiced_shipment_lines(shipment_id=shipment_id), order_lines)
+    invoice = invoice_build(customer=order.customer, currency=order.currency, billables=billables,
+                            origin=InvoiceOrigin.SHIPMENT, actor=actor, orders=orders, order_lines=order_lines,
+                            source_key=shipment_key(shipment_id), shipment_id=shipment_id, issue=issue)
+    if invoice is None:  # invoiced already (up front, say): the last shipment may complete the order
+        close_if_complete(order, list(order_lines.values()), actor)
+    return invoice
+
+
+@transaction.atomic
+def invoice_create_for_order(*, order_id: int, actor: AbstractBaseUser | None = None,
+                             upfront: bool = False, issue: bool = True) -> Invoice | None:
+    """Up front: the whole order as confirmed. Otherwise (by hand): everything of the order shipped and
+    not yet invoiced — a draft for Finance to check when `issue` is False."""
+    orders = lock_orders([order_id])
+    if order_id not in orders:
+        raise NotFound(f"Order {order_id} does not exist.")
+    order = orders[order_id]
+    if order.status not in (OrderStatus.CONFIRMED, OrderStatus.DONE):
+        raise Conflict(f"Order {order.number} is {order.get_status_display().lower()}; only a confirmed order is "
+                       "invoiced.", code="order_not_confirmed", details={"status": order.status})
+    order_lines = lock_order_lines(orders)
+    if upfront:
+        billables = [Billable(line, invoiceable(line, upfront=True)) for line in order_lines.values()]
+        billables = [b for b in billables if b.quantity > 0]
+    else:
+        billables = billables_from_shipments(uninvoiced_shipment_lines(shipment__order_id=order_id), order_lines)
+    return invoice_build(customer=order.customer, currency=order.currency, billables=billables,
+                         origin=InvoiceOrigin.ORDER if upfront else InvoiceOrigin.MANUAL, actor=actor, orders=orders,
+                         order_lines=order_lines, source_key=order_key(order_id) if upfront else None, issue=issue)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+
+def last_completed_period(policy: str, today: datetime.date) -> Period:
+    if policy == InvoicingPolicy.WEEKLY:
+        monday = today - datetime.timedelta(days=today.weekday())
+        return Period(monday - datetime.timedelta(days=7), monday - datetime.timedelta(days=1))
+    first = today.replace(day=1)
+    end = first - datetime.timedelta(days=1)
+    return Period(end.replace(day=1), end)
+
+
+def _period_filter(customer_id: int, currency: str, period: Period) -> dict[str, object]:
+    until = timezone.make_aware(datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time()))
+    return {"shipment__customer_id": customer_id, "shipment__order__currency": currency,
+            "shipment__shipped_at__lt": until}
+
+
+@transaction.atomic
+def invoice_create_for_period(*, customer_id: int, currency: str, start: datetime.date, end: datetime.date,
+                              actor: AbstractBaseUser | None = None) -> Invoice | None:
+    """One invoice for everything the customer was shipped up to the end of the period (in one currency)
+    and not yet invoiced."""
+    period = Period(start, end)
+    rows = uninvoiced_shipment_lines(**_period_filter(customer_id, currency, period))
+    if not rows:
+        return None
+    order_ids = set(ShipmentLine.objects.filter(pk__in=[r[0] for r in rows]).values_list("order_line__order_id",
+                                                                                         flat=True))
+    orders = lock_orders(order_ids)
+    order_lines = lock_order_lines(orders)
+    rows = uninvoiced_shipment_lines(pk__in=[r[0] for r in rows])  # again, under the locks
+    customer = Customer.objects.select_related("payment_term").get(pk=customer_id)
+    return invoice_build(customer=customer, currency=currency,
+                         billables=billables_from_shipments(rows, order_lines), origin=InvoiceOrigin.PERIOD,
+                         actor=actor, orders=orders, order_lines=order_lines,
+                         source_key=period_key(customer_id, currency, start), period=(start, end))
+
+
+@dataclass(frozen=True)
+class InvoicingWork:
+    """What should have been invoiced by now and is not: the sweep hands each to its task."""
+
+    shipments: list[int]
+    upfront_orders: list[int]
+    periods: list[tuple[int, str, datetime.date, datetime.date]]
+
+    @property
+    def count(self) -> int:
+        return len(self.shipments) + len(self.upfront_orders) + len(self.periods)
+
+
+def invoicing_backlog(*, today: datetime.date | None = None, limit: int = 5000) -> InvoicingWork:
+    """Shipments of per-shipment customers with uninvoiced lines (shipped or delivered, by policy),
+    confirmed orders of up-front customers without their invoice, and completed periods of consolidating
+    customers with uninvoiced shipments. A few queries, whatever the backlog."""
+    today = today or timezone.localdate()
+    uninvoiced = ShipmentLine.objects.filter(shipment=OuterRef("pk"), invoice_lines__isnull=True)
+    per_shipment = Q()
+    for policy, status in PER_SHIPMENT.items():
+        statuses = SHIPPED_STATUSES if status == ShipmentStatus.SHIPPED else (ShipmentStatus.DELIVERED,)
+        per_shipment |= Q(customer__invoicing_policy=policy, status__in=statuses)
+    shipments = list(Shipment.objects.filter(per_shipment).filter(Exists(uninvoiced))
+                     .exclude(order__invoices__source_key__startswith="order:")
+                     .order_by("pk").values_list("pk", flat=True)[:limit])
+    upfront = list(SalesOrder.objects.filter(customer__invoicing_policy=InvoicingPolicy.UPFRONT,
+                                             status=OrderStatus.CONFIRMED)
+                   .exclude(invoices__origin=InvoiceOrigin.ORDER)
+                   .order_by("pk").values_list("pk", flat=True)[:limit])
+    periods = []
+    for policy in (InvoicingPolicy.WEEKLY, InvoicingPolicy.MONTHLY):
+        period = last_completed_period(policy, today)
+        until = timezone.make_aware(datetime.datetime.combine(period.end + datetime.timedelta(days=1),
+                                                              datetime.time()))
+        pairs = (ShipmentLine.objects.filter(invoice_lines__isnull=True, shipment__shipped_at__lt=until,
+                                             shipment__customer__invoicing_policy=policy)
+                 .values_list("shipment__customer_id", "shipment__order__currency").distinct())
+        periods += [(customer_id, currency, period.start, period.end) for customer_id, currency in sorted(pairs)]
+    return InvoicingWork(shipments, upfront, periods[:limit])
+
+
+def policy_of(customer_id: int) -> str:
+    return Customer.objects.filter(pk=customer_id).values_list("invoicing_policy", flat=True).first() or ""
+
