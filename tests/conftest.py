@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -17,6 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from o2c.errors import DomainError
 from o2c.roles import ADMIN, FINANCE, SALES, WAREHOUSE, setup_roles
 
 
@@ -169,3 +171,34 @@ def wait_for(condition: Callable[[], object], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[DomainError]]:
+    """Run the calls at the same moment, each in its own thread and database connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = []
+    refusals: list[DomainError] = []
+    crashes: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            result = call()
+            with lock:
+                results.append(result)
+        except DomainError as exc:
+            with lock:
+                refusals.append(exc)
+        except BaseException as exc:  # anything else fails the test below
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert crashes == []
+    return results, refusals

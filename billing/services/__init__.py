@@ -10,12 +10,16 @@ from .automation import (
     policy_of,
 )
 from .credit_notes import credit_note_create, credit_notes_for_return
+from .documents import document_pdf, document_render_pdf, document_send
 from .invoices import invoice_discard, invoice_issue, invoice_update_notes, invoiceable
 
 __all__ = [
     "InvoicingWork",
     "credit_note_create",
     "credit_notes_for_return",
+    "document_pdf",
+    "document_render_pdf",
+    "document_send",
     "invoice_create_for_order",
     "invoice_create_for_period",
     "invoice_create_for_shipment",

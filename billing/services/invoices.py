@@ -39,6 +39,7 @@ from ..models import Invoice, InvoiceLine
 from ..terms import invoice_terms, payment_reference
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 
 def actor_or_none(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
@@ -105,7 +106,7 @@ def _price(lines: Sequence[InvoiceLine], treatment: str, on: datetime.date) -> N
         if line.tax_category not in rates:
             raise ValidationFailed(f"No {line.tax_category} tax rate applies on {on}.", code="no_tax_rate",
                                    details={"tax_category": [line.tax_category]})
-        line.tax_rate = rates[line.tax_category]
+        line.tax_rate = rates[line.tax_category].quantize(CENT)
         line.net_amount, line.tax_amount = line_amounts(line.quantity, line.unit_price, line.discount_percent,
                                                         line.tax_rate)
 

@@ -90,6 +90,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
+LOCALE_PATHS = [BASE_DIR / "locale"]  # German for the documents customers receive
 TIME_ZONE = env("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
@@ -154,7 +155,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# An unacknowledged task (its worker died) is handed out again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_ALWAYS_EAGER = False
 
 REST_FRAMEWORK = {
@@ -189,6 +191,11 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.enums.OrderStatus",
         "QuoteStatusEnum": "orders.enums.QuoteStatus",
         "ProgressEnum": "orders.enums.Progress",
+        "InvoiceStatusEnum": "billing.enums.InvoiceStatus",
+        "InvoiceOriginEnum": "billing.enums.InvoiceOrigin",
+        "CreditNoteOriginEnum": "billing.enums.CreditNoteOrigin",
+        "CreditReasonEnum": "billing.enums.CreditReason",
+        "ReturnReasonEnum": "fulfillment.enums.ReturnReason",
     },
 }
 

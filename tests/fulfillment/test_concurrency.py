@@ -2,54 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from fulfillment.models import Shipment, ShipmentLine
 from fulfillment.services import shipment_create, shipment_pack, shipment_ship, shipment_start_picking
 from inventory.models import StockLevel, StockMove
-from o2c.errors import DomainError
 from o2c.models import OutboxEvent
+from tests.conftest import race
 from tests.fulfillment.factories import packed_shipment, stocked_order
 from tests.inventory.factories import WarehouseFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[DomainError]]:
-    """Run the calls at the same moment, each in its own thread and database connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    refusals: list[DomainError] = []
-    crashes: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            result = call()
-            with lock:
-                results.append(result)
-        except DomainError as exc:
-            with lock:
-                refusals.append(exc)
-        except BaseException as exc:  # anything else fails the test below
-            crashes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert crashes == []
-    return results, refusals
 
 
 def test_two_concurrent_ship_requests_for_the_same_shipment_ship_it_once(warehouse_user):
@@ -57,7 +22,7 @@ def test_two_concurrent_ship_requests_for_the_same_shipment_ship_it_once(warehou
     shipment = packed_shipment(order, actor=warehouse_user)
     lines = list(order.lines.order_by("position"))
 
-    shipped, refused = _race([
+    shipped, refused = race([
         lambda: shipment_ship(shipment_id=shipment.pk, actor=None, tracking_number="A"),
         lambda: shipment_ship(shipment_id=shipment.pk, actor=None, tracking_number="B"),
     ])
@@ -77,7 +42,7 @@ def test_two_concurrent_schedulers_share_the_reserved_goods_without_double_count
     order = stocked_order([(6, 6)])
     line = order.lines.get()
 
-    made, refused = _race([lambda: shipment_create(order_id=order.pk, actor=None) for _ in range(4)])
+    made, refused = race([lambda: shipment_create(order_id=order.pk, actor=None) for _ in range(4)])
 
     assert len(made) == 1 and len(refused) == 3
     assert {exc.code for exc in refused} == {"nothing_to_ship"}
@@ -88,7 +53,7 @@ def test_chosen_quantities_racing_for_one_line_never_exceed_what_is_open(warehou
     order = stocked_order([(10, 10)])
     line = order.lines.get()
 
-    made, refused = _race([
+    made, refused = race([
         lambda: shipment_create(order_id=order.pk, actor=None, lines=[{"order_line": line.pk, "quantity": 4}])
         for _ in range(4)
     ])
@@ -101,7 +66,7 @@ def test_chosen_quantities_racing_for_one_line_never_exceed_what_is_open(warehou
     for shipment in made:
         shipment_start_picking(shipment_id=shipment.pk, actor=None)
         shipment_pack(shipment_id=shipment.pk, actor=None)
-    shipped, refused = _race([lambda s=s: shipment_ship(shipment_id=s.pk, actor=None, tracking_number="T")
+    shipped, refused = race([lambda s=s: shipment_ship(shipment_id=s.pk, actor=None, tracking_number="T")
                               for s in made])
     assert len(shipped) == 2 and refused == []
     line.refresh_from_db()
@@ -112,7 +77,7 @@ def test_the_last_slot_of_a_day_goes_to_one_scheduler(warehouse_user):
     warehouse = WarehouseFactory(shipping_capacity_per_day=1)
     orders = [stocked_order([(1, 1)], warehouse=warehouse) for _ in range(3)]
 
-    made, refused = _race([lambda o=o: shipment_create(order_id=o.pk, actor=None) for o in orders])
+    made, refused = race([lambda o=o: shipment_create(order_id=o.pk, actor=None) for o in orders])
 
     assert refused == []
     days = sorted(s.planned_ship_date for s in made)
