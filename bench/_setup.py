@@ -16,3 +16,13 @@ def setup_bench_db() -> None:
     django.setup()
     connection.settings_dict["TEST"]["NAME"] = "o2c_bench"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+
+
+def bench_database_url() -> str:
+    """DATABASE_URL with the bench database in place of the configured one (host, socket, user kept)."""
+    from urllib.parse import urlsplit
+
+    from django.db import connection
+
+    url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/o2c"))
+    return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()

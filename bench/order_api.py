@@ -32,9 +32,8 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from _setup import setup_bench_db
+from _setup import bench_database_url, setup_bench_db
 
 setup_bench_db()
 
@@ -109,12 +108,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def bench_database_url() -> str:
-    """DATABASE_URL with the bench database in place of the configured one (host, socket, user kept)."""
-    url = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/o2c"))
-    return url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
 
 
 def start_gunicorn(port: int, log: Path) -> subprocess.Popen:

@@ -20,3 +20,11 @@ class BillingConfig(AppConfig):
         subscribe("return.received", subscribers.credit_on_return, name="billing.credit_on_return")
         subscribe("invoice.issued", subscribers.send_on_issued, name="billing.send_invoice")
         subscribe("credit_note.issued", subscribers.send_on_issued, name="billing.send_credit_note")
+
+        from o2c.panels import register_panel
+        from orders.models import SalesOrder
+
+        from .views import order_panel
+
+        register_panel(SalesOrder, template="billing/partials/order_billing.html", permission="billing.view_invoice",
+                       context=order_panel, position=200)

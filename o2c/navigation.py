@@ -38,6 +38,7 @@ NAVIGATION: tuple[Section, ...] = (
         Link("Orders", "orders:order-list", "receipt-cutoff"),
         Link("New order", "orders:order-create", "plus-square"),
         Link("Products", "inventory:product-list", "boxes"),
+        Link("Invoices", "billing:invoice-list", "receipt"),
     )),
     Section("Warehouse", frozenset({WAREHOUSE}), (
         Link("Inventory", "inventory:home", "box-seam"),
@@ -53,6 +54,8 @@ NAVIGATION: tuple[Section, ...] = (
     Section("Finance", frozenset({FINANCE}), (
         Link("Credit approvals", "orders:credit-queue", "shield-check"),
         Link("Billing", "billing:home", "receipt"),
+        Link("Invoices", "billing:invoice-list", "receipt"),
+        Link("Credit notes", "billing:credit-note-list", "receipt-cutoff"),
         Link("Receivables", "receivables:home", "cash-coin"),
         Link("Audit log", "audit-log", "journal-text"),
     )),

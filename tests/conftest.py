@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -202,3 +203,10 @@ def race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[DomainError]]:
         thread.join(120)
     assert crashes == []
     return results, refusals
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, by poppler's pdftotext (installed with the system packages)."""
+    done = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                          check=True, timeout=60)
+    return done.stdout.decode()

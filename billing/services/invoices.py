@@ -164,16 +164,19 @@ def invoice_build(
     if issue:
         _issue(invoice, lines, orders, order_lines, actor, today)
     else:
-        refresh_orders(orders, order_lines, order_ids, actor)
+        refresh_orders(orders, order_lines, order_ids, actor, close=False)
     return invoice
 
 
 def refresh_orders(orders: dict[int, SalesOrder], order_lines: dict[int, SalesOrderLine], order_ids: Iterable[int],
-                   actor: AbstractBaseUser | None) -> None:
+                   actor: AbstractBaseUser | None, *, close: bool = True, issuing: int | None = None) -> None:
+    """The orders' derived statuses; with `close`, an order whose goods have all shipped and been invoiced
+    (issued, not a draft) is done."""
     for pk in order_ids:
         lines = [line for line in order_lines.values() if line.order_id == pk]
         order_refresh_progress(order=orders[pk], lines=lines)
-        close_if_complete(orders[pk], lines, actor)
+        if close:
+            close_if_complete(orders[pk], lines, actor, issuing=issuing)
 
 
 def _issue(invoice: Invoice, lines: Sequence[InvoiceLine], orders: dict[int, SalesOrder],
@@ -201,7 +204,7 @@ def _issue(invoice: Invoice, lines: Sequence[InvoiceLine], orders: dict[int, Sal
     for order_id, amount in sorted(by_order.items()):
         orders[order_id].invoiced_amount += amount
         orders[order_id].save(update_fields=["invoiced_amount", "updated_at"])
-    refresh_orders(orders, order_lines, sorted(by_order), actor)
+    refresh_orders(orders, order_lines, sorted(by_order), actor, issuing=invoice.pk)
     Customer.objects.filter(pk=invoice.customer_id).update(open_balance=F("open_balance") + invoice.gross_total)
     # the number last: the series row stays locked from here to the commit
     invoice.number = str(next_number(INVOICE_SERIES, today.year))
@@ -286,9 +289,12 @@ def invoice_update_notes(*, invoice_id: int, notes: str, actor: AbstractBaseUser
     return invoice
 
 
-def close_if_complete(order: SalesOrder, lines: Sequence[SalesOrderLine], actor: AbstractBaseUser | None) -> None:
-    """A confirmed order whose goods have all shipped and been invoiced is done."""
-    if order.status == OrderStatus.CONFIRMED and lines and all(
+def close_if_complete(order: SalesOrder, lines: Sequence[SalesOrderLine], actor: AbstractBaseUser | None,
+                      issuing: int | None = None) -> None:
+    """A confirmed order whose goods have all shipped and been invoiced on issued invoices (or the one
+    `issuing`) is done."""
+    if order.status == OrderStatus.CONFIRMED and lines and not InvoiceLine.objects.filter(
+        order_line__order=order, invoice__status=InvoiceStatus.DRAFT).exclude(invoice_id=issuing).exists() and all(
         line.shipped_quantity == line.quantity - line.cancelled_quantity and invoiceable(line) == 0 for line in lines
     ):
         transition(order, to=OrderStatus.DONE, actor=actor, allowed=ORDER_TRANSITIONS, action="completed")

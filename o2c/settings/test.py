@@ -1,5 +1,8 @@
 """The test suite: the same engines as production (PostgreSQL, Redis), never eager Celery."""
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -15,3 +18,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # The browser tests get the static files straight from their sources (no collectstatic step).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Stored PDFs of the test run go to a folder of their own, not the development media folder.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "o2c-test-media"

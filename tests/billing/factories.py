@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from billing.models import Invoice
-from billing.services import invoice_create_for_shipment
+from billing.services import invoice_create_for_order, invoice_create_for_shipment
 from fulfillment.models import Shipment
 from inventory.models import Warehouse
 from orders.models import Customer, SalesOrder
@@ -49,4 +52,36 @@ def issued_invoice(lines: list[Line] | None = None, *, customer: Customer | None
     _, shipment = shipped_order(lines or [(3, "100.00", "standard")], customer=customer, **header)
     invoice = invoice_create_for_shipment(shipment_id=shipment.pk)
     assert invoice is not None
+    return invoice
+
+
+def issued_on(day: datetime.date, lines: list[Line] | None = None, *, customer: Customer | None = None,
+              **header: Any) -> Invoice:
+    """An issued invoice dated `day` (its due date and terms counted from it), as if issued that day."""
+    from unittest import mock
+
+    _, shipment = shipped_order(lines or [(1, "100.00", "standard")], customer=customer, **header)
+    with mock.patch("django.utils.timezone.localdate", return_value=day):
+        invoice = invoice_create_for_shipment(shipment_id=shipment.pk)
+    assert invoice is not None and invoice.issue_date == day
+    return invoice
+
+
+def draft_invoice(lines: list[Line] | None = None, *, customer: Customer | None = None, **header: Any) -> Invoice:
+    """A draft invoice (by hand, not issued) of a shipped order (default: 2 × 50.00 at the standard rate)."""
+    order, _ = shipped_order(lines or [(2, "50.00", "standard")], customer=customer, **header)
+    draft = invoice_create_for_order(order_id=order.pk, actor=None, issue=False)
+    assert draft is not None
+    return draft
+
+
+def overdue_invoice(days: int = 10, lines: list[Line] | None = None, *, customer: Customer | None = None,
+                    **header: Any) -> Invoice:
+    """An issued invoice whose due date passed `days` days ago (issued that long before, as `issued_on`)."""
+    customer = customer or billing_customer()
+    term = customer.payment_term
+    assert not term.end_of_month
+    invoice = issued_on(timezone.localdate() - datetime.timedelta(days=term.net_days + days), lines,
+                        customer=customer, **header)
+    assert invoice.due_date == timezone.localdate() - datetime.timedelta(days=days)
     return invoice

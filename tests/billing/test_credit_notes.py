@@ -64,8 +64,8 @@ def test_an_amount_credit_at_the_invoices_rate() -> None:
 
 def test_a_full_credit_cancels_the_invoice() -> None:
     invoice = issued_invoice([(3, "100.00", "standard"), (1, "10.00", "reduced")])
-    credit_note_create(invoice_id=invoice.pk, actor=None, reason="cancellation",
-                       lines=[{"invoice_line": line.pk, "quantity": str(line.quantity)} for line in invoice.lines.all()])
+    everything = [{"invoice_line": line.pk, "quantity": str(line.quantity)} for line in invoice.lines.all()]
+    credit_note_create(invoice_id=invoice.pk, actor=None, reason="cancellation", lines=everything)
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.CANCELLED and invoice.amount_due == 0
     assert _balance(invoice) == 0
@@ -139,7 +139,7 @@ def _return(order, quantities: dict[int, int]):
 def test_a_return_of_invoiced_goods_is_credited_once() -> None:
     order, shipment = shipped_order([(5, "20.00", "standard"), (2, "50.00", "reduced")])
     invoice = invoice_create_for_shipment(shipment_id=shipment.pk)
-    first, second = order.lines.order_by("position")
+    first = order.lines.get(position=1)
     rma = _return(order, {first.pk: 2})
     notes = credit_notes_for_return(return_id=rma.pk, order_id=order.pk, order_line_ids=[first.pk],
                                     return_number=rma.number)

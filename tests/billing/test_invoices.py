@@ -106,9 +106,12 @@ def test_a_draft_by_hand_is_issued_later_and_then_frozen() -> None:
     assert draft is not None and draft.status == InvoiceStatus.DRAFT and draft.number is None
     order.refresh_from_db()
     assert order.invoiced_amount == 0 and order.invoice_status == Progress.FULL  # the goods are taken
+    assert order.status == OrderStatus.CONFIRMED  # done only once the invoice is issued
     invoice_update_notes(invoice_id=draft.pk, notes="Thank you!", actor=None)
     invoice = invoice_issue(invoice_id=draft.pk, actor=None)
     assert invoice.number and invoice.notes == "Thank you!" and invoice.amount_due == Decimal("23.80")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DONE
     with pytest.raises(InvalidTransition):
         invoice_issue(invoice_id=draft.pk, actor=None)
     with pytest.raises(InvalidTransition):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -16,18 +15,12 @@ from fulfillment.services import (
     shipment_ship,
     shipment_start_picking,
 )
+from tests.conftest import pdf_text
 from tests.orders.factories import ContactFactory, CustomerFactory, ShippingAddressFactory
 
 from .factories import stocked_order
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text of a PDF, by poppler's pdftotext (installed with the system packages)."""
-    done = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                          check=True, timeout=60)
-    return done.stdout.decode()
 
 
 def _shipped(language: str = "en") -> Shipment:

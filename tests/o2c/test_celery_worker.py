@@ -20,13 +20,13 @@ def test_worker_dispatches_a_committed_event_to_subscribers_and_webhooks(
         seen.append(event.payload)
         handled.set()
 
-    subscribe("order.confirmed", on_confirmed, name="tests.worker")
+    subscribe("tests.pinged", on_confirmed, name="tests.worker")
     try:
         endpoint = webhook_endpoint_create(
-            name="ERP", url=webhook_receiver.url, event_types=["order.confirmed"], actor=admin_user
+            name="ERP", url=webhook_receiver.url, event_types=["tests.pinged"], actor=admin_user
         )
         with transaction.atomic():
-            event = publish("order.confirmed", {"order": "SO-2026-000001"})
+            event = publish("tests.pinged", {"order": "SO-2026-000001"})
 
         assert handled.wait(30), "the worker never ran the subscriber"
         assert webhook_receiver.received.wait(30), "the worker never delivered the webhook"
@@ -38,4 +38,4 @@ def test_worker_dispatches_a_committed_event_to_subscribers_and_webhooks(
             lambda: WebhookDelivery.objects.get(event=event).status == DeliveryStatus.SUCCEEDED
         )
     finally:
-        unsubscribe("order.confirmed", "tests.worker")
+        unsubscribe("tests.pinged", "tests.worker")

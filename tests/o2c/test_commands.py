@@ -35,7 +35,8 @@ def test_setup_periodic_tasks_registers_every_job_once() -> None:
     assert tasks == {"Outbox and webhook sweep": "o2c.outbox_sweep",
                      "Purge old idempotency keys": "o2c.idempotency_purge",
                      "Replenishment: raise requests below reorder point": "inventory.replenishment_run",
-                     "Quotes: expire past their validity": "orders.quotes_expire"}
+                     "Quotes: expire past their validity": "orders.quotes_expire",
+                     "Billing: invoice what is due (sweep, consolidated periods)": "billing.invoicing_sweep"}
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from billing.demo import load_billing_demo
 from fulfillment.demo import load_fulfillment_demo
 from inventory.demo import load_inventory_demo
 from o2c.audit import audit_record
@@ -67,6 +68,9 @@ class Command(BaseCommand):
         floor = load_fulfillment_demo(warehouse=users[WAREHOUSE], admin=users[ADMIN])
         if any(floor.values()):
             self.stdout.write("Fulfillment demo: " + ", ".join(f"{n} {what}" for what, n in floor.items() if n) + ".")
+        books = load_billing_demo(actor=users[FINANCE], sales=users[SALES], warehouse=users[WAREHOUSE])
+        if any(books.values()):
+            self.stdout.write("Billing demo: " + ", ".join(f"{n} {what}" for what, n in books.items() if n) + ".")
         self.stdout.write(self.style.SUCCESS("Demo company loaded. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} password: {password:<12} ({role})")

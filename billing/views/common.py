@@ -1,0 +1,94 @@
+"""What the billing pages share: permissions, page sizes, the documents' downloads and e-mail."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from o2c.errors import Conflict, DomainError
+from o2c.views import pdf_response
+
+from ..einvoice import billing_recipients, facturx_xml, ubl_xml
+from ..enums import OPEN_STATUSES, InvoiceStatus
+from ..models import BillingDocument, CreditNote, Invoice
+from ..selectors import invoice_detail
+from ..services import document_pdf, document_send
+
+INVOICES_PER_PAGE = 50
+CREDIT_NOTES_PER_PAGE = 50
+
+VIEW_INVOICE, VIEW_CREDIT_NOTE = "billing.view_invoice", "billing.view_creditnote"
+ADD_INVOICE = "billing.add_invoice"        # invoice an order's shipped goods (a draft)
+CHANGE_INVOICE = "billing.change_invoice"  # a draft's note, discard a draft
+ISSUE = "billing.issue_invoice"            # issue a draft, e-mail an invoice or a credit note
+ADD_CREDIT_NOTE = "billing.add_creditnote"
+
+XML_FORMATS = {"facturx": (facturx_xml, "factur-x"), "ubl": (ubl_xml, "ubl")}
+
+
+def invoice_or_404(pk: int) -> Invoice:
+    """The invoice with its lines, credit notes and links (a fixed number of queries)."""
+    try:
+        return invoice_detail(pk)
+    except Invoice.DoesNotExist:
+        raise Http404("No such invoice.") from None
+
+
+def days_overdue(invoice: Invoice, today: datetime.date) -> int | None:
+    """Days past the due date of an open invoice (None: not overdue)."""
+    if invoice.status in OPEN_STATUSES and invoice.due_date is not None and invoice.due_date < today:
+        return (today - invoice.due_date).days
+    return None
+
+
+def can_credit(invoice: Invoice) -> bool:
+    """An issued invoice not credited in full yet."""
+    return (invoice.is_issued and invoice.status != InvoiceStatus.CANCELLED
+            and invoice.credited_amount < invoice.gross_total)
+
+
+def document_download(request: HttpRequest, document: BillingDocument, fmt: str, *, back: str) -> HttpResponse:
+    """The stored PDF (inline with ?inline=1, for the preview), or the document as Factur-X (CII) or UBL
+    XML. A draft has none of them, and a PDF not rendered yet is being prepared: the page says so."""
+    try:
+        if not document.is_issued:
+            messages.error(request, "A draft has no documents yet: issue it first.")
+            return redirect(back, pk=document.pk)
+        if fmt == "pdf":
+            return pdf_response(document_pdf(document), f"{document.number}.pdf",
+                                inline=request.GET.get("inline") == "1")
+        build, suffix = XML_FORMATS[fmt]
+        content = build(document)
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect(back, pk=document.pk)
+    response = HttpResponse(content, content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{document.number}-{suffix}.xml"'
+    return response
+
+
+def recipients(document: BillingDocument) -> list[str]:
+    """Where the e-mail goes: the customer's billing contacts (else its sales contacts)."""
+    return billing_recipients(document.customer)
+
+
+def send_document(*, kind: str, document_id: int, actor: object, resend: bool) -> BillingDocument:
+    """E-mail the document (again, with `resend`); what the service did not send is a refusal that says why."""
+    sent = document_send(kind=kind, document_id=document_id, actor=actor, resend=resend)  # type: ignore[arg-type]
+    model = Invoice if kind == "invoice" else CreditNote
+    document = model.objects.select_related("customer").get(pk=document_id)
+    if not sent:
+        raise Conflict(_not_sent_reason(document, resend), code="not_sent")
+    return document
+
+
+def _not_sent_reason(document: BillingDocument, resend: bool) -> str:
+    if not document.is_issued:
+        return f"{document} is a draft: issue it first."
+    if document.emailed_at is not None and not resend:
+        return f"{document} was e-mailed on {document.emailed_at:%Y-%m-%d %H:%M} already; resend it to send it again."
+    return (f"{document} was not sent: customer {document.customer.number} has no contact with an e-mail address. "
+            "Add a billing contact on the customer.")
