@@ -5,15 +5,27 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from .enums import OPEN_STATUSES
+from .enums import OPEN_STATUSES, InvoiceStatus
 from .models import CreditNote, Invoice
 
 
 def overdue_q(today: datetime.date | None = None) -> Q:
     return Q(status__in=OPEN_STATUSES, due_date__lt=today or timezone.localdate())
+
+
+def billing_workload() -> dict[str, int]:
+    """What waits for Finance: drafts, open and overdue invoices, PDFs being prepared, not yet e-mailed."""
+    issued = Q(number__isnull=False)
+    return Invoice.objects.aggregate(
+        drafts=Count("pk", filter=Q(status=InvoiceStatus.DRAFT)),
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        overdue=Count("pk", filter=overdue_q()),
+        pdf_pending=Count("pk", filter=issued & Q(pdf_sha256="")),
+        unsent=Count("pk", filter=issued & Q(emailed_at__isnull=True) & ~Q(status=InvoiceStatus.CANCELLED)),
+    )
 
 
 def invoice_list(

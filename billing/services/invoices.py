@@ -162,27 +162,30 @@ def invoice_build(
     audit_record(obj=invoice, action="created", actor=actor, to_state=invoice.status,
                  data={"origin": origin, "orders": [orders[pk].number for pk in order_ids]})
     if issue:
-        _issue(invoice, lines, orders, order_lines, actor, today)
+        _issue(invoice, lines, orders, order_lines, actor, today, priced_on=today)
     else:
         refresh_orders(orders, order_lines, order_ids, actor, close=False)
     return invoice
 
 
 def refresh_orders(orders: dict[int, SalesOrder], order_lines: dict[int, SalesOrderLine], order_ids: Iterable[int],
-                   actor: AbstractBaseUser | None, *, close: bool = True, issuing: int | None = None) -> None:
+                   actor: AbstractBaseUser | None, *, close: bool = True, issuing: int | None = None,
+                   also_update: tuple[str, ...] = ()) -> None:
     """The orders' derived statuses; with `close`, an order whose goods have all shipped and been invoiced
     (issued, not a draft) is done."""
     for pk in order_ids:
         lines = [line for line in order_lines.values() if line.order_id == pk]
-        order_refresh_progress(order=orders[pk], lines=lines)
+        order_refresh_progress(order=orders[pk], lines=lines, also_update=also_update)
         if close:
             close_if_complete(orders[pk], lines, actor, issuing=issuing)
 
 
 def _issue(invoice: Invoice, lines: Sequence[InvoiceLine], orders: dict[int, SalesOrder],
-           order_lines: dict[int, SalesOrderLine], actor: AbstractBaseUser | None, today: datetime.date) -> None:
-    """Number, dates and amounts are fixed; the orders count the invoice; the customer owes it."""
-    if invoice.issue_date != today:
+           order_lines: dict[int, SalesOrderLine], actor: AbstractBaseUser | None, today: datetime.date,
+           priced_on: datetime.date | None = None) -> None:
+    """Number, dates and amounts are fixed; the orders count the invoice; the customer owes it. The tax
+    point is the issue day: a draft priced on another day is priced again."""
+    if priced_on != today:
         before = [(line.tax_rate, line.tax_amount) for line in lines]
         _price(lines, invoice.tax_treatment, today)
         if before != [(line.tax_rate, line.tax_amount) for line in lines]:
@@ -201,10 +204,9 @@ def _issue(invoice: Invoice, lines: Sequence[InvoiceLine], orders: dict[int, Sal
     for line in lines:
         order_id = order_lines[line.order_line_id].order_id
         by_order[order_id] = by_order.get(order_id, ZERO) + line.gross_amount
-    for order_id, amount in sorted(by_order.items()):
+    for order_id, amount in by_order.items():
         orders[order_id].invoiced_amount += amount
-        orders[order_id].save(update_fields=["invoiced_amount", "updated_at"])
-    refresh_orders(orders, order_lines, sorted(by_order), actor, issuing=invoice.pk)
+    refresh_orders(orders, order_lines, sorted(by_order), actor, issuing=invoice.pk, also_update=("invoiced_amount",))
     Customer.objects.filter(pk=invoice.customer_id).update(open_balance=F("open_balance") + invoice.gross_total)
     # the number last: the series row stays locked from here to the commit
     invoice.number = str(next_number(INVOICE_SERIES, today.year))

@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,10 +26,10 @@ from orders.enums import OrderStatus
 from orders.models import SalesOrder
 from orders.views.common import form_errors_text
 
-from ..enums import OPEN_STATUSES, InvoiceStatus
+from ..enums import InvoiceStatus
 from ..forms import ConfirmForm, InvoiceFilterForm, NotesForm, SendForm
 from ..models import CreditNote, Invoice
-from ..selectors import invoice_list, order_billing, overdue_q
+from ..selectors import billing_workload, invoice_list, order_billing
 from ..services import (
     invoice_create_for_order,
     invoice_discard,
@@ -70,15 +69,7 @@ class HomeView(RoleWorkspaceView):
     template_name = "billing/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        issued = Q(number__isnull=False)
-        counts = Invoice.objects.aggregate(
-            drafts=Count("pk", filter=Q(status=InvoiceStatus.DRAFT)),
-            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-            overdue=Count("pk", filter=overdue_q()),
-            pdf_pending=Count("pk", filter=issued & Q(pdf_sha256="")),
-            unsent=Count("pk", filter=issued & Q(emailed_at__isnull=True) & ~Q(status=InvoiceStatus.CANCELLED)),
-        )
-        return {**super().get_context_data(**kwargs), "counts": counts,
+        return {**super().get_context_data(**kwargs), "counts": billing_workload(),
                 "credit_notes": CreditNote.objects.count()}
 
 

@@ -268,15 +268,18 @@ def _progress(done: Decimal, total: Decimal) -> str:
     return Progress.FULL if done >= total else Progress.PARTIAL
 
 
-def order_refresh_progress(*, order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None) -> SalesOrder:
+def order_refresh_progress(
+    *, order: SalesOrder, lines: Sequence[SalesOrderLine] | None = None, also_update: tuple[str, ...] = (),
+) -> SalesOrder:
     """Derive delivery / invoice / payment status from the lines and amounts (the caller holds the
-    order lock). Downstream apps call this after they change the quantities they keep."""
+    order lock). Downstream apps call this after they change the quantities they keep, naming in
+    `also_update` the order fields of theirs they changed (one UPDATE for both)."""
     lines = list(lines if lines is not None else order.lines.all())
     wanted = sum((line.quantity - line.cancelled_quantity for line in lines), ZERO)
     order.delivery_status = _progress(sum((line.shipped_quantity for line in lines), ZERO), wanted)
     order.invoice_status = _progress(sum((line.invoiced_quantity for line in lines), ZERO), wanted)
     order.payment_status = _progress(order.paid_amount, order.invoiced_amount)
-    order.save(update_fields=["delivery_status", "invoice_status", "payment_status", "updated_at"])
+    order.save(update_fields=["delivery_status", "invoice_status", "payment_status", "updated_at", *also_update])
     return order
 
 
