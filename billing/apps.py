@@ -7,6 +7,7 @@ class BillingConfig(AppConfig):
     periodic_tasks: list[tuple[str, str, dict]] = [
         ("Billing: invoice what is due (sweep, consolidated periods)", "billing.invoicing_sweep",
          {"crontab": {"minute": "30", "hour": "1"}}),
+        ("Billing: invoice queued shipments (backstop)", "billing.invoice_queued", {"every_seconds": 60}),
     ]
 
     def ready(self) -> None:

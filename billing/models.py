@@ -198,3 +198,21 @@ class CreditNoteLine(DocumentLine):
             models.UniqueConstraint(fields=["credit_note", "position"], name="creditnoteline_position"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="creditnoteline_quantity_positive"),
         ]
+
+
+class InvoicingQueueItem(models.Model):
+    """A shipped (or delivered) shipment of a per-shipment customer, waiting to be invoiced.
+
+    The `shipment.shipped` / `shipment.delivered` subscriber writes it with the event's receipt; the
+    `billing.invoice_queued` task takes up to 100 at a time (`FOR UPDATE SKIP LOCKED`, so workers take
+    disjoint batches), invoices them in one transaction and deletes them. A burst of shipping is thus
+    invoiced in batches within seconds instead of one task per shipment."""
+
+    shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, related_name="+")
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"shipment {self.shipment_id}"

@@ -10,7 +10,7 @@ from django.db import transaction
 from o2c.models import OutboxEvent
 from orders.enums import InvoicingPolicy
 
-from .services import policy_of
+from .services import invoicing_queue_add, policy_of
 
 
 def _after_commit(task: object, *args: object) -> None:
@@ -18,20 +18,23 @@ def _after_commit(task: object, *args: object) -> None:
 
 
 def invoice_on_shipped(event: OutboxEvent) -> None:
-    """`shipment.shipped`: customers invoiced per shipment when it ships; for customers invoiced up
-    front the task only completes the order once its last goods have shipped."""
-    from .tasks import invoice_shipment
-
+    """`shipment.shipped`: customers invoiced per shipment when it ships get it queued for invoicing;
+    for customers invoiced up front, the queue only completes the order once its last goods shipped."""
     if policy_of(event.payload["customer"]) in (InvoicingPolicy.ON_SHIPMENT, InvoicingPolicy.UPFRONT):
-        _after_commit(invoice_shipment, event.payload["shipment"])
+        _queue(event.payload["shipment"])
 
 
 def invoice_on_delivered(event: OutboxEvent) -> None:
     """`shipment.delivered`: customers invoiced per shipment when it is delivered."""
-    from .tasks import invoice_shipment
-
     if policy_of(event.payload["customer"]) == InvoicingPolicy.ON_DELIVERY:
-        _after_commit(invoice_shipment, event.payload["shipment"])
+        _queue(event.payload["shipment"])
+
+
+def _queue(shipment_id: int) -> None:
+    from .tasks import kick_invoicing
+
+    invoicing_queue_add(shipment_ids=[shipment_id])
+    transaction.on_commit(kick_invoicing)
 
 
 def invoice_on_confirmed(event: OutboxEvent) -> None:

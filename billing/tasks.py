@@ -5,16 +5,41 @@ from __future__ import annotations
 import datetime
 
 from celery import shared_task
+from django.core.cache import cache
 
 from . import services
 
 RETRY = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 6}
 
 
-@shared_task(name="billing.invoice_shipment", **RETRY)
-def invoice_shipment(shipment_id: int) -> str | None:
-    invoice = services.invoice_create_for_shipment(shipment_id=shipment_id)
-    return invoice.number if invoice else None
+KICK_KEY = "billing:invoice-queued"
+QUEUE_BATCH = 100
+
+
+def kick_invoicing() -> None:
+    """Start `invoice_queued` unless one was started within the last second (a burst of shipping
+    starts one, not thousands)."""
+    if cache.add(KICK_KEY, 1, timeout=1):
+        invoice_queued.delay()
+
+
+@shared_task(name="billing.invoice_queued", **RETRY)
+def invoice_queued() -> int:
+    """Invoice the queued shipments a batch at a time until the queue is empty. A full batch calls in
+    one more worker (the queue hands each its own rows), so a burst is shared."""
+    total = _drain()
+    cache.delete(KICK_KEY)
+    return total + _drain()  # what was queued while the kick was held
+
+
+def _drain() -> int:
+    total, helped = 0, False
+    while taken := services.invoicing_queue_take(limit=QUEUE_BATCH):
+        total += taken
+        if taken == QUEUE_BATCH and not helped:
+            invoice_queued.delay()
+            helped = True
+    return total
 
 
 @shared_task(name="billing.invoice_order_upfront", **RETRY)
@@ -49,8 +74,9 @@ def invoicing_sweep() -> dict[str, int]:
     """Beat (nightly, and daily for the consolidated periods): hand everything that should have been
     invoiced by now to its task."""
     work = services.invoicing_backlog()
-    for shipment_id in work.shipments:
-        invoice_shipment.delay(shipment_id)
+    services.invoicing_queue_add(shipment_ids=work.shipments)
+    if work.shipments:
+        invoice_queued.delay()
     for order_id in work.upfront_orders:
         invoice_order_upfront.delay(order_id)
     for customer_id, currency, start, end in work.periods:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -27,6 +27,19 @@ def audit_record(
         to_state=to_state or "",
         data=data or {},
     )
+
+
+def audit_record_many(
+    *, objs: Iterable[models.Model], action: str, actor: AbstractBaseUser | None, from_state: str = "",
+    to_state: str = "", data: Callable[[Any], dict[str, Any]] | None = None,
+) -> list[AuditEvent]:
+    """`audit_record()` for many records of one model and action: one INSERT."""
+    who = actor if actor is not None and actor.is_authenticated else None
+    events = [AuditEvent(actor=who, content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+                         object_id=str(obj.pk), object_repr=str(obj)[:200], action=action,
+                         from_state=from_state or "", to_state=to_state or "", data=data(obj) if data else {})
+              for obj in objs]
+    return AuditEvent.objects.bulk_create(events)
 
 
 def field_values(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:

@@ -46,6 +46,14 @@ def publish(event_type: str, payload: dict[str, Any]) -> OutboxEvent:
     return event
 
 
+def publish_many(event_type: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
+    """`publish()` for many events of one type: one INSERT, their dispatches queued after commit."""
+    events = OutboxEvent.objects.bulk_create([OutboxEvent(type=event_type, payload=p) for p in payloads])
+    ids = [event.pk for event in events]
+    transaction.on_commit(lambda: [_enqueue_dispatch(pk) for pk in ids])
+    return events
+
+
 def _enqueue_dispatch(event_id: Any) -> None:
     from .tasks import events_dispatch
 

@@ -26,15 +26,22 @@ class DocumentNumber(NamedTuple):
 
 _SQL = f"""
 INSERT INTO {NumberSequence._meta.db_table} (series, year, last_value, updated_at)
-VALUES (%s, %s, 1, now())
+VALUES (%s, %s, %s, now())
 ON CONFLICT (series, year) DO UPDATE
-   SET last_value = {NumberSequence._meta.db_table}.last_value + 1, updated_at = now()
+   SET last_value = {NumberSequence._meta.db_table}.last_value + EXCLUDED.last_value, updated_at = now()
 RETURNING last_value
 """
 
 
 def next_number(series: str, year: int) -> DocumentNumber:
     """Draw the next number of a series in the caller's transaction (which must be open)."""
+    return next_numbers(series, year, 1)[0]
+
+
+def next_numbers(series: str, year: int, count: int) -> list[DocumentNumber]:
+    """Draw `count` consecutive numbers of a series at once (one statement), in the caller's transaction."""
+    if count < 1:
+        raise DomainError("Draw at least one number.", code="invalid_count")
     if not connection.in_atomic_block:
         raise DomainError(
             "Document numbers must be drawn inside the transaction that saves the document.",
@@ -43,9 +50,9 @@ def next_number(series: str, year: int) -> DocumentNumber:
     if not series or len(series) > 20:
         raise DomainError("A number series is 1 to 20 characters.", code="invalid_series")
     with connection.cursor() as cursor:
-        cursor.execute(_SQL, [series, year])
-        (value,) = cursor.fetchone()
-    return DocumentNumber(series, year, value)
+        cursor.execute(_SQL, [series, year, count])
+        (last,) = cursor.fetchone()
+    return [DocumentNumber(series, year, value) for value in range(last - count + 1, last + 1)]
 
 
 def peek_last_number(series: str, year: int) -> int:

@@ -5,7 +5,10 @@ from .automation import (
     invoice_create_for_order,
     invoice_create_for_period,
     invoice_create_for_shipment,
+    invoices_create_for_shipments,
     invoicing_backlog,
+    invoicing_queue_add,
+    invoicing_queue_take,
     last_completed_period,
     policy_of,
 )
@@ -27,7 +30,10 @@ __all__ = [
     "invoice_issue",
     "invoice_update_notes",
     "invoiceable",
+    "invoices_create_for_shipments",
     "invoicing_backlog",
+    "invoicing_queue_add",
+    "invoicing_queue_take",
     "last_completed_period",
     "policy_of",
 ]

@@ -13,7 +13,10 @@ keys make a repeat a no-op. Invoices made here are issued at once, by nobody (to
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -22,23 +25,26 @@ from django.utils import timezone
 
 from fulfillment.enums import ShipmentStatus
 from fulfillment.models import Shipment, ShipmentLine
-from o2c.errors import Conflict, NotFound
+from o2c.errors import Conflict, DomainError, NotFound
 from orders.enums import InvoicingPolicy, OrderStatus
 from orders.models import Customer, SalesOrder
 
 from ..enums import InvoiceOrigin
-from ..models import Invoice
+from ..models import Invoice, InvoicingQueueItem
 from .invoices import (
     Billable,
+    InvoicePlan,
     billables_from_shipments,
     close_if_complete,
     invoice_build,
     invoiceable,
+    invoices_build,
     lock_order_lines,
     lock_orders,
     uninvoiced_shipment_lines,
 )
 
+log = logging.getLogger(__name__)
 PER_SHIPMENT = {InvoicingPolicy.ON_SHIPMENT: ShipmentStatus.SHIPPED, InvoicingPolicy.ON_DELIVERY:
                 ShipmentStatus.DELIVERED}
 SHIPPED_STATUSES = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
@@ -57,25 +63,76 @@ def period_key(customer_id: int, currency: str, start: datetime.date) -> str:
 
 
 @transaction.atomic
-def invoice_create_for_shipment(*, shipment_id: int, actor: AbstractBaseUser | None = None,
-                                issue: bool = True) -> Invoice | None:
-    """Invoice a shipped shipment's lines (None: invoiced already, or nothing of it left to invoice)."""
-    row = Shipment.objects.filter(pk=shipment_id).values_list("order_id", "status").first()
-    if row is None:
-        raise NotFound(f"Shipment {shipment_id} does not exist.")
-    if row[1] not in SHIPPED_STATUSES:
-        raise Conflict(f"Shipment {shipment_id} has not shipped; only shipped goods are invoiced.",
-                       code="not_shipped", details={"status": row[1]})
-    orders = lock_orders([row[0]])
+def invoices_create_for_shipments(*, shipment_ids: Sequence[int], actor: AbstractBaseUser | None = None,
+                                  ) -> list[Invoice]:
+    """Invoice shipped shipments, one invoice each, in one transaction and a fixed number of statements
+    (the sweep and a burst of shipping hand them over in chunks). Shipments invoiced already, not
+    shipped, or with nothing left to invoice are skipped; orders completed by them are done."""
+    rows = dict(Shipment.objects.filter(pk__in=shipment_ids, status__in=SHIPPED_STATUSES)
+                .values_list("pk", "order_id"))
+    if not rows:
+        return []
+    orders = lock_orders(rows.values())
     order_lines = lock_order_lines(orders)
-    order = orders[row[0]]
-    billables = billables_from_shipments(uninvoiced_shipment_lines(shipment_id=shipment_id), order_lines)
-    invoice = invoice_build(customer=order.customer, currency=order.currency, billables=billables,
-                            origin=InvoiceOrigin.SHIPMENT, actor=actor, orders=orders, order_lines=order_lines,
-                            source_key=shipment_key(shipment_id), shipment_id=shipment_id, issue=issue)
-    if invoice is None:  # invoiced already (up front, say): the last shipment may complete the order
-        close_if_complete(order, list(order_lines.values()), actor)
-    return invoice
+    pending: dict[int, list[tuple[int, int, Decimal]]] = {}
+    for shipment_id, shipment_line_id, order_line_id, quantity in uninvoiced_shipment_lines(
+            shipment_id__in=list(rows), with_shipment=True):
+        pending.setdefault(shipment_id, []).append((shipment_line_id, order_line_id, quantity))
+    plans = []
+    room = {pk: invoiceable(line) for pk, line in order_lines.items()}
+    for shipment_id in sorted(rows):
+        order = orders[rows[shipment_id]]
+        billables = billables_from_shipments(pending.get(shipment_id, []), order_lines, room)
+        plans.append(InvoicePlan(order.customer, order.currency, billables, InvoiceOrigin.SHIPMENT,
+                                 source_key=shipment_key(shipment_id), shipment_id=shipment_id))
+    invoices = invoices_build(plans=plans, orders=orders, order_lines=order_lines, actor=actor)
+    invoiced = {invoice.shipment_id for invoice in invoices}
+    untouched = {rows[pk] for pk in rows if pk not in invoiced} - {rows[pk] for pk in invoiced}
+    if untouched:  # invoiced already (up front, say): their last shipment may complete them
+        close_if_complete([orders[pk] for pk in sorted(untouched)],
+                          [line for line in order_lines.values() if line.order_id in untouched], actor)
+    return invoices
+
+
+def invoicing_queue_add(*, shipment_ids: Sequence[int]) -> None:
+    """Queue shipments for invoicing (a shipment queued twice is queued once)."""
+    InvoicingQueueItem.objects.bulk_create([InvoicingQueueItem(shipment_id=pk) for pk in shipment_ids],
+                                           ignore_conflicts=True)
+
+
+@transaction.atomic
+def invoicing_queue_take(*, limit: int = 100) -> int:
+    """Invoice up to `limit` queued shipments in one transaction (rows other workers hold are skipped)
+    and take them off the queue; returns how many were taken (0: the queue is empty)."""
+    items = list(InvoicingQueueItem.objects.select_for_update(skip_locked=True).order_by("id")
+                 .values_list("id", "shipment_id")[:limit])
+    if not items:
+        return 0
+    try:
+        with transaction.atomic():
+            invoices_create_for_shipments(shipment_ids=[shipment_id for _, shipment_id in items])
+    except DomainError:  # one shipment spoils the batch: the others go one by one, the culprit is logged
+        for _, shipment_id in items:
+            try:
+                with transaction.atomic():
+                    invoices_create_for_shipments(shipment_ids=[shipment_id])
+            except DomainError as exc:
+                log.error("shipment %s could not be invoiced: %s", shipment_id, exc.message)
+    InvoicingQueueItem.objects.filter(id__in=[pk for pk, _ in items]).delete()
+    return len(items)
+
+
+@transaction.atomic
+def invoice_create_for_shipment(*, shipment_id: int, actor: AbstractBaseUser | None = None) -> Invoice | None:
+    """Invoice a shipped shipment's lines (None: invoiced already, or nothing of it left to invoice)."""
+    status = Shipment.objects.filter(pk=shipment_id).values_list("status", flat=True).first()
+    if status is None:
+        raise NotFound(f"Shipment {shipment_id} does not exist.")
+    if status not in SHIPPED_STATUSES:
+        raise Conflict(f"Shipment {shipment_id} has not shipped; only shipped goods are invoiced.",
+                       code="not_shipped", details={"status": status})
+    made = invoices_create_for_shipments(shipment_ids=[shipment_id], actor=actor)
+    return made[0] if made else None
 
 
 @transaction.atomic
@@ -96,9 +153,10 @@ def invoice_create_for_order(*, order_id: int, actor: AbstractBaseUser | None = 
         billables = [b for b in billables if b.quantity > 0]
     else:
         billables = billables_from_shipments(uninvoiced_shipment_lines(shipment__order_id=order_id), order_lines)
-    return invoice_build(customer=order.customer, currency=order.currency, billables=billables,
-                         origin=InvoiceOrigin.ORDER if upfront else InvoiceOrigin.MANUAL, actor=actor, orders=orders,
-                         order_lines=order_lines, source_key=order_key(order_id) if upfront else None, issue=issue)
+    plan = InvoicePlan(order.customer, order.currency, billables,
+                       InvoiceOrigin.ORDER if upfront else InvoiceOrigin.MANUAL,
+                       source_key=order_key(order_id) if upfront else None)
+    return invoice_build(plan=plan, orders=orders, order_lines=order_lines, actor=actor, issue=issue)
 
 
 @dataclass(frozen=True)
@@ -137,10 +195,9 @@ def invoice_create_for_period(*, customer_id: int, currency: str, start: datetim
     order_lines = lock_order_lines(orders)
     rows = uninvoiced_shipment_lines(pk__in=[r[0] for r in rows])  # again, under the locks
     customer = Customer.objects.select_related("payment_term").get(pk=customer_id)
-    return invoice_build(customer=customer, currency=currency,
-                         billables=billables_from_shipments(rows, order_lines), origin=InvoiceOrigin.PERIOD,
-                         actor=actor, orders=orders, order_lines=order_lines,
-                         source_key=period_key(customer_id, currency, start), period=(start, end))
+    plan = InvoicePlan(customer, currency, billables_from_shipments(rows, order_lines), InvoiceOrigin.PERIOD,
+                       source_key=period_key(customer_id, currency, start), period=(start, end))
+    return invoice_build(plan=plan, orders=orders, order_lines=order_lines, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -156,7 +213,7 @@ class InvoicingWork:
         return len(self.shipments) + len(self.upfront_orders) + len(self.periods)
 
 
-def invoicing_backlog(*, today: datetime.date | None = None, limit: int = 5000) -> InvoicingWork:
+def invoicing_backlog(*, today: datetime.date | None = None, limit: int = 50_000) -> InvoicingWork:
     """Shipments of per-shipment customers with uninvoiced lines (shipped or delivered, by policy),
     confirmed orders of up-front customers without their invoice, and completed periods of consolidating
     customers with uninvoiced shipments. A few queries, whatever the backlog."""

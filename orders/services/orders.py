@@ -21,6 +21,7 @@ from inventory.models import Warehouse
 from inventory.selectors import cover_dates, default_warehouse
 from inventory.services import DemandLine, ReservationRequest, stock_fill_backorders, stock_release, stock_reserve_many
 from o2c.audit import audit_record
+from o2c.bulk import bulk_set
 from o2c.errors import Conflict, ValidationFailed
 from o2c.events import publish
 from o2c.numbering import next_number
@@ -274,13 +275,34 @@ def order_refresh_progress(
     """Derive delivery / invoice / payment status from the lines and amounts (the caller holds the
     order lock). Downstream apps call this after they change the quantities they keep, naming in
     `also_update` the order fields of theirs they changed (one UPDATE for both)."""
-    lines = list(lines if lines is not None else order.lines.all())
+    _derive_progress(order, list(lines if lines is not None else order.lines.all()))
+    order.save(update_fields=[*PROGRESS_FIELDS, "updated_at", *also_update])
+    return order
+
+
+PROGRESS_FIELDS = ("delivery_status", "invoice_status", "payment_status")
+
+
+def _derive_progress(order: SalesOrder, lines: Sequence[SalesOrderLine]) -> None:
     wanted = sum((line.quantity - line.cancelled_quantity for line in lines), ZERO)
     order.delivery_status = _progress(sum((line.shipped_quantity for line in lines), ZERO), wanted)
     order.invoice_status = _progress(sum((line.invoiced_quantity for line in lines), ZERO), wanted)
     order.payment_status = _progress(order.paid_amount, order.invoiced_amount)
-    order.save(update_fields=["delivery_status", "invoice_status", "payment_status", "updated_at", *also_update])
-    return order
+
+
+def orders_refresh_progress(
+    *, orders: Sequence[SalesOrder], lines: Sequence[SalesOrderLine], also_update: tuple[str, ...] = (),
+) -> None:
+    """`order_refresh_progress()` for many orders (the caller holds their locks and passes all their
+    lines): one UPDATE."""
+    by_order: dict[int, list[SalesOrderLine]] = {}
+    for line in lines:
+        by_order.setdefault(line.order_id, []).append(line)
+    now = timezone.now()
+    for order in orders:
+        _derive_progress(order, by_order.get(order.pk, []))
+        order.updated_at = now
+    bulk_set(orders, [*PROGRESS_FIELDS, "updated_at", *also_update])
 
 
 @transaction.atomic

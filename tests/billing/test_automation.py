@@ -9,14 +9,17 @@ import pytest
 from django.utils import timezone
 
 from billing.enums import InvoiceOrigin
-from billing.models import Invoice
+from billing.models import Invoice, InvoicingQueueItem
 from billing.services import (
     invoice_create_for_period,
     invoice_create_for_shipment,
     invoicing_backlog,
+    invoicing_queue_add,
+    invoicing_queue_take,
     last_completed_period,
 )
 from fulfillment.models import Shipment
+from orders.models import TaxRate
 from tests.billing.factories import billing_customer, priced_order, shipped_order
 from tests.fulfillment.factories import shipped_shipment
 
@@ -79,3 +82,16 @@ def test_the_sweep_finds_shipments_whose_invoice_never_came_and_upfront_orders()
     invoice_create_for_shipment(shipment_id=missed.pk)
     assert invoicing_backlog().shipments == []
     assert Invoice.objects.count() == 2
+
+
+def test_a_shipment_that_cannot_be_invoiced_does_not_hold_up_the_queue(caplog) -> None:
+    good = [shipped_order([(1, "10.00", "standard")])[1] for _ in range(2)]
+    _, bad = shipped_order([(1, "10.00", "reduced")])
+    TaxRate.objects.filter(category="reduced").update(valid_to=datetime.date(2021, 1, 1))  # no reduced rate today
+    invoicing_queue_add(shipment_ids=[good[0].pk, bad.pk, good[1].pk])
+
+    assert invoicing_queue_take(limit=10) == 3
+    assert set(Invoice.objects.values_list("shipment_id", flat=True)) == {good[0].pk, good[1].pk}
+    assert not InvoicingQueueItem.objects.exists()
+    assert f"shipment {bad.pk} could not be invoiced" in caplog.text
+    assert invoicing_backlog().shipments == [bad.pk]  # the nightly sweep tries it again

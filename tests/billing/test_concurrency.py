@@ -6,8 +6,14 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Invoice, InvoiceLine
-from billing.services import invoice_create_for_order, invoice_create_for_shipment, invoice_issue
+from billing.models import Invoice, InvoiceLine, InvoicingQueueItem
+from billing.services import (
+    invoice_create_for_order,
+    invoice_create_for_shipment,
+    invoice_issue,
+    invoicing_queue_add,
+    invoicing_queue_take,
+)
 from o2c.numbering import peek_last_number
 from tests.billing.factories import shipped_order
 from tests.conftest import race
@@ -55,3 +61,15 @@ def test_workers_racing_on_one_shipment_make_one_invoice() -> None:
     assert refused == []
     assert len([m for m in made if m is not None]) == 1
     assert Invoice.objects.count() == 1 and InvoiceLine.objects.count() == 2
+
+
+def test_workers_taking_the_invoicing_queue_together_invoice_each_shipment_once() -> None:
+    shipments = [shipped_order([(1, "10.00", "standard")])[1] for _ in range(12)]
+    invoicing_queue_add(shipment_ids=[s.pk for s in shipments])
+    invoicing_queue_add(shipment_ids=[shipments[0].pk])  # queued twice: once
+
+    taken, refused = race([lambda: invoicing_queue_take(limit=5) for _ in range(4)])
+
+    assert refused == [] and sorted(taken, reverse=True)[:2] == [5, 5]  # disjoint batches, side by side
+    assert sum(taken) == 12 and not InvoicingQueueItem.objects.exists()
+    assert Invoice.objects.filter(shipment__in=shipments).count() == 12

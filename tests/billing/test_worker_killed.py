@@ -1,5 +1,5 @@
-"""A worker killed in the middle of invoicing a shipment: the task (acks_late) is handed out again and
-the shipment still ends up on exactly one invoice. Real worker processes, Redis and PostgreSQL."""
+"""A worker killed in the middle of invoicing a queued shipment: the task (acks_late) is handed out
+again and the shipment still ends up on exactly one invoice. Real worker processes, Redis and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 
 from billing.models import Invoice
-from billing.tasks import invoice_shipment
+from billing.services import invoicing_queue_add
+from billing.tasks import invoice_queued
 from o2c.celery import app
 from orders.models import SalesOrder
 from tests.billing.factories import shipped_order
@@ -69,7 +70,8 @@ def test_a_worker_killed_mid_task_still_leaves_exactly_one_invoice(workers) -> N
     holder.set_autocommit(False)
     with holder.cursor() as cursor:
         cursor.execute(f"SELECT id FROM {SalesOrder._meta.db_table} WHERE id = %s FOR UPDATE", [order.pk])
-    invoice_shipment.delay(shipment.pk)
+    invoicing_queue_add(shipment_ids=[shipment.pk])
+    invoice_queued.delay()
     first = _start_worker()
     workers.append(first)
     assert wait_for(_waiting_on_a_lock, timeout=60), "the worker never reached the order lock"

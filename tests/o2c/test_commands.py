@@ -36,7 +36,8 @@ def test_setup_periodic_tasks_registers_every_job_once() -> None:
                      "Purge old idempotency keys": "o2c.idempotency_purge",
                      "Replenishment: raise requests below reorder point": "inventory.replenishment_run",
                      "Quotes: expire past their validity": "orders.quotes_expire",
-                     "Billing: invoice what is due (sweep, consolidated periods)": "billing.invoicing_sweep"}
+                     "Billing: invoice what is due (sweep, consolidated periods)": "billing.invoicing_sweep",
+                     "Billing: invoice queued shipments (backstop)": "billing.invoice_queued"}
 
 
 @pytest.mark.django_db
