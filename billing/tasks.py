@@ -17,9 +17,9 @@ QUEUE_BATCH = 100
 
 
 def kick_invoicing() -> None:
-    """Start `invoice_queued` unless one was started within the last second (a burst of shipping
-    starts one, not thousands)."""
-    if cache.add(KICK_KEY, 1, timeout=1):
+    """Start `invoice_queued` unless one is already waiting to start (a burst of shipping starts one,
+    not thousands). A kick whose message was lost expires; the beat's backstop runs every minute."""
+    if cache.add(KICK_KEY, 1, timeout=30):
         invoice_queued.delay()
 
 
@@ -27,9 +27,8 @@ def kick_invoicing() -> None:
 def invoice_queued() -> int:
     """Invoice the queued shipments a batch at a time until the queue is empty. A full batch calls in
     one more worker (the queue hands each its own rows), so a burst is shared."""
-    total = _drain()
-    cache.delete(KICK_KEY)
-    return total + _drain()  # what was queued while the kick was held
+    cache.delete(KICK_KEY)  # from here on, a newly queued shipment starts another run
+    return _drain()
 
 
 def _drain() -> int:

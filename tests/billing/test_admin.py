@@ -13,16 +13,15 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from billing.enums import CreditReason, InvoiceOrigin, InvoiceStatus
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from billing.services import credit_note_create
 from o2c.models import AuditEvent
 from orders.models import SalesOrderLine
+from tests.conftest import changelist_queries
 
 from .factories import draft_invoice, issued_invoice, overdue_invoice
 
@@ -111,18 +110,9 @@ def test_every_changelist_and_change_page_renders_for_the_admin_role(staff_clien
 def test_the_changelists_run_a_fixed_number_of_queries(staff_client: Client) -> None:
     _world(1)
 
-    def counts() -> dict[str, int]:
-        found = {}
-        for model in MODELS:
-            with CaptureQueriesContext(connection) as queries:
-                response = staff_client.get(f"{ADMIN}{model}/")
-            assert response.status_code == 200, model
-            found[model] = len(queries)
-        return found
-
-    before = counts()
+    before = changelist_queries(staff_client, [f"{ADMIN}{model}/" for model in MODELS])
     _world(3)
-    assert counts() == before
+    assert changelist_queries(staff_client, [f"{ADMIN}{model}/" for model in MODELS]) == before
 
 
 def test_the_overdue_filter(staff_client: Client) -> None:

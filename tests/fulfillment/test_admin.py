@@ -12,16 +12,15 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from fulfillment.enums import ReturnStatus, ShipmentStatus
 from fulfillment.models import Carrier, Package, ReturnAuthorization, Shipment, ShipmentLine
 from fulfillment.services import return_authorize, shipment_create, shipment_start_picking
 from inventory.models import StockLevel
 from o2c.models import AuditEvent
+from tests.conftest import changelist_queries
 from tests.inventory.factories import HolidayFactory, WarehouseFactory
 
 from .factories import CarrierFactory, shipped_shipment, stocked_order
@@ -96,18 +95,9 @@ def test_every_changelist_and_change_page_renders_for_the_admin_role(staff_clien
 def test_the_changelists_run_a_fixed_number_of_queries(staff_client: Client) -> None:
     _world(1)
 
-    def counts() -> dict[str, int]:
-        found = {}
-        for model in MODELS:
-            with CaptureQueriesContext(connection) as queries:
-                response = staff_client.get(f"{ADMIN}{model}/")
-            assert response.status_code == 200, model
-            found[model] = len(queries)
-        return found
-
-    before = counts()
+    before = changelist_queries(staff_client, [f"{ADMIN}{model}/" for model in MODELS])
     _world(3)
-    assert counts() == before
+    assert changelist_queries(staff_client, [f"{ADMIN}{model}/" for model in MODELS]) == before
 
 
 # ---------------------------------------------------------------------------------------------
