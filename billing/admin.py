@@ -17,9 +17,7 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.timezone import localtime
 
 from o2c.admin import DomainErrorsAsMessages, ReadOnlyAdmin, ReadOnlyInline, run_each, save_through_services
 from o2c.errors import DomainError, InvalidTransition
@@ -65,16 +63,8 @@ class DocumentActions(admin.ModelAdmin):
     def has_issue_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(ISSUE_PERMISSION)
 
-    def _send(self, request: HttpRequest, document: BillingDocument, *, resend: bool) -> str | None:
-        if document_send(kind=self.kind, document_id=document.pk, actor=request.user, resend=resend):
-            return None
-        document.refresh_from_db(fields=["number", "emailed_at", "emailed_to"])
-        if not document.is_issued:
-            return "a draft is not sent; issue it first."
-        if document.emailed_at is not None and not resend:
-            return (f"sent already on {date_format(localtime(document.emailed_at), 'SHORT_DATETIME_FORMAT')} to "
-                    f"{document.emailed_to}; choose “Send again” to send it once more.")
-        return "the customer has no billing or sales contact with an e-mail address; nothing was sent."
+    def _send(self, request: HttpRequest, document: BillingDocument, *, resend: bool) -> None:
+        document_send(kind=self.kind, document_id=document.pk, actor=request.user, resend=resend, refuse=True)
 
     @admin.action(description="E-mail the selected documents to the customer (those not sent yet)",
                   permissions=["issue"])

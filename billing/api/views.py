@@ -80,17 +80,8 @@ def _issued(document: BillingDocument) -> BillingDocument:
 
 def _send(kind: Kind, document: BillingDocument, request: Request) -> None:
     """E-mail an issued document (billing.services.document_send); say why when nothing was sent."""
-    _issued(document)
     resend = validated(s.SendInputSerializer, request.data)["resend"]
-    if document_send(kind=kind, document_id=document.pk, actor=request.user, resend=resend):
-        return
-    document.refresh_from_db(fields=["emailed_at", "emailed_to"])
-    if document.emailed_at is not None and not resend:
-        raise Conflict(f"{document} was e-mailed already on {document.emailed_at:%Y-%m-%d %H:%M} to "
-                       f"{document.emailed_to}; send with `resend: true` to send it again.", code="already_sent",
-                       details={"emailed_at": document.emailed_at.isoformat(), "emailed_to": document.emailed_to})
-    raise Conflict(f"The customer of {document} has no billing or sales contact with an e-mail address.",
-                   code="no_recipients")
+    document_send(kind=kind, document_id=document.pk, actor=request.user, resend=resend, refuse=True)
 
 
 # --- invoices -------------------------------------------------------------------------------------

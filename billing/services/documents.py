@@ -135,17 +135,33 @@ def _message(document: BillingDocument) -> tuple[str, str]:
     return subject, f"{greeting}\n\n{text}\n\n{closing}\n{company}"
 
 
+def _not_sent(document: BillingDocument, recipients: list[str], resend: bool) -> Conflict | None:
+    """Why the document is not sent (None: it is)."""
+    if not document.is_issued:
+        return Conflict(f"{document} is a draft: issue it first.", code="invoice_not_issued")
+    if document.emailed_at is not None and not resend:
+        return Conflict(f"{document} was sent already, on {timezone.localtime(document.emailed_at):%Y-%m-%d %H:%M} "
+                        f"to {document.emailed_to}; send it again to send it once more.", code="already_sent",
+                        details={"emailed_at": document.emailed_at.isoformat(), "emailed_to": document.emailed_to})
+    if not recipients:
+        return Conflict(f"Customer {document.customer.number} has no billing or sales contact with an e-mail "
+                        "address: nothing was sent. Add a billing contact on the customer.", code="no_recipients")
+    return None
+
+
 @transaction.atomic
 def document_send(*, kind: Kind, document_id: int, actor: AbstractBaseUser | None = None,
-                  resend: bool = False) -> bool:
+                  resend: bool = False, refuse: bool = False) -> bool:
     """E-mail an issued document to the customer's billing contacts (else its sales contacts), with the
-    PDF (and, for an invoice, its UBL XML); once, unless `resend`. False when nothing was sent."""
+    PDF (and, for an invoice, its UBL XML); once, unless `resend`. When nothing is sent: False, or —
+    with `refuse`, for a person who asked — a Conflict that says why."""
     document_render_pdf(kind=kind, document_id=document_id)
     document = _get(kind, document_id, lock=True)
-    if not document.is_issued or (document.emailed_at is not None and not resend):
-        return False
-    recipients = billing_recipients(document.customer)
-    if not recipients:
+    recipients = billing_recipients(document.customer) if document.is_issued else []
+    refusal = _not_sent(document, recipients, resend)
+    if refusal is not None:
+        if refuse:
+            raise refusal
         return False
     attachments = [Attachment(f"{document.number}.pdf", document_pdf(document))]
     if isinstance(document, Invoice):

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from o2c.errors import Conflict, DomainError
+from o2c.errors import DomainError
 from o2c.views import pdf_response
 
 from ..einvoice import billing_recipients, facturx_xml, ubl_xml
@@ -76,19 +76,8 @@ def recipients(document: BillingDocument) -> list[str]:
 
 
 def send_document(*, kind: str, document_id: int, actor: object, resend: bool) -> BillingDocument:
-    """E-mail the document (again, with `resend`); what the service did not send is a refusal that says why."""
-    sent = document_send(kind=kind, document_id=document_id, actor=actor, resend=resend)  # type: ignore[arg-type]
+    """E-mail the document (again, with `resend`); the service refuses with its reason when it sends nothing."""
+    document_send(kind=kind, document_id=document_id, actor=actor, resend=resend, refuse=True)  # type: ignore[arg-type]
     model = Invoice if kind == "invoice" else CreditNote
-    document = model.objects.select_related("customer").get(pk=document_id)
-    if not sent:
-        raise Conflict(_not_sent_reason(document, resend), code="not_sent")
-    return document
+    return model.objects.select_related("customer").get(pk=document_id)
 
-
-def _not_sent_reason(document: BillingDocument, resend: bool) -> str:
-    if not document.is_issued:
-        return f"{document} is a draft: issue it first."
-    if document.emailed_at is not None and not resend:
-        return f"{document} was e-mailed on {document.emailed_at:%Y-%m-%d %H:%M} already; resend it to send it again."
-    return (f"{document} was not sent: customer {document.customer.number} has no contact with an e-mail address. "
-            "Add a billing contact on the customer.")

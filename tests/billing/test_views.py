@@ -317,7 +317,7 @@ def test_e_mail_an_invoice_and_a_credit_note_and_send_again(finance_user, mailou
     assert "Resend by e-mail" in page and 'data-testid="emailed"' in page
 
     twice = client.post(_url("invoice-send", invoice))  # not asked to resend: nothing goes out
-    assert twice.status_code == 400 and "already; resend it to send it again" in twice.content.decode()
+    assert twice.status_code == 400 and "was sent already" in twice.content.decode()
     again = client.post(_url("invoice-send", invoice), {"resend": "on"})
     assert again.status_code == 302 and len(mailoutbox) == 2
 
