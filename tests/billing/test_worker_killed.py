@@ -69,18 +69,20 @@ def test_a_worker_killed_mid_task_still_leaves_exactly_one_invoice(workers) -> N
     app.control.purge()  # the shipment's own events: this test hands the task out itself
     holder = connections.create_connection("default")  # a second session holds the order, so the task stops mid-way
     holder.set_autocommit(False)
-    with holder.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {SalesOrder._meta.db_table} WHERE id = %s FOR UPDATE", [order.pk])
-    invoicing_queue_add(shipment_ids=[shipment.pk])
-    invoice_queued.delay()
-    first = _start_worker()
-    workers.append(first)
-    assert wait_for(_waiting_on_a_lock, timeout=60), "the worker never reached the order lock"
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {SalesOrder._meta.db_table} WHERE id = %s FOR UPDATE", [order.pk])
+        invoicing_queue_add(shipment_ids=[shipment.pk])
+        invoice_queued.delay()
+        first = _start_worker()
+        workers.append(first)
+        assert wait_for(_waiting_on_a_lock, timeout=60), "the worker never reached the order lock"
 
-    first.send_signal(signal.SIGKILL)  # dies holding the unacknowledged task
-    first.wait(10)
-    holder.rollback()
-    holder.close()
+        first.send_signal(signal.SIGKILL)  # dies holding the unacknowledged task
+        first.wait(10)
+    finally:
+        holder.rollback()  # whatever happened, the order is let go (the database is flushed after the test)
+        holder.close()
     time.sleep(0.5)
     assert not Invoice.objects.exists()
 
