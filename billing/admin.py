@@ -26,8 +26,7 @@ from orders.admin.common import audit_history
 from .enums import InvoiceStatus
 from .models import BillingDocument, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from .selectors import overdue_q
-from .services import invoice_discard, invoice_issue, invoice_update_notes
-from .services.documents import document_render_pdf, document_send
+from .services import document_render_pdf, document_send, invoice_discard, invoice_issue, invoice_update_notes
 
 ISSUE_PERMISSION = "billing.issue_invoice"  # issue invoices and credit notes, and send them
 

@@ -46,12 +46,12 @@ from .enums import CreditReason
 from .models import BillingDocument, CreditNote, Invoice, InvoiceLine
 from .services import (
     credit_note_create,
+    document_render_pdf,
     invoice_create_for_order,
     invoice_create_for_period,
     invoice_create_for_shipment,
     invoice_update_notes,
 )
-from .services.documents import document_render_pdf
 
 SHIPPED = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
 

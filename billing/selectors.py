@@ -8,12 +8,21 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from orders.enums import ContactRole
+from orders.models import Customer
+from orders.selectors import contact_recipients
+
 from .enums import OPEN_STATUSES, InvoiceStatus
 from .models import CreditNote, Invoice
 
 
 def overdue_q(today: datetime.date | None = None) -> Q:
     return Q(status__in=OPEN_STATUSES, due_date__lt=today or timezone.localdate())
+
+
+def billing_recipients(customer: Customer) -> list[str]:
+    """Invoices go to the billing contacts; without one, to whom quotes and confirmations go."""
+    return contact_recipients(customer, ContactRole.BILLING, ContactRole.SALES)
 
 
 def billing_workload() -> dict[str, int]:

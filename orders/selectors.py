@@ -64,10 +64,20 @@ def credit_block_reason(customer: Customer, order: SalesOrder) -> str:
     return ""
 
 
+def contact_recipients(customer: Customer, *roles: str) -> list[str]:
+    """The e-mail addresses of the first of `roles` the customer has contacts for; without any, every
+    contact's (one query, or none when the contacts are prefetched)."""
+    contacts = list(customer.contacts.all())
+    for role in roles:
+        emails = [c.email for c in contacts if c.role == role]
+        if emails:
+            return emails
+    return [c.email for c in contacts]
+
+
 def sales_recipients(customer: Customer) -> list[str]:
     """Quotes and confirmations go to the sales contacts; without one, to any contact."""
-    contacts = list(customer.contacts.all())
-    return [c.email for c in contacts if c.role == ContactRole.SALES] or [c.email for c in contacts]
+    return contact_recipients(customer, ContactRole.SALES)
 
 
 def customer_has_documents(customer: Customer) -> bool:

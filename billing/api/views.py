@@ -27,14 +27,13 @@ from rest_framework.serializers import Serializer
 
 from fulfillment.api.views import PDFRenderer
 from o2c.api.base import O2CReadOnlyViewSet, ServiceWriteMixin, validated
-from o2c.errors import Conflict, PermissionDenied
+from o2c.errors import PermissionDenied
 from o2c.views import pdf_response
 from orders.api.views import READ, WRITE, errors
 
 from .. import selectors, services
-from ..einvoice import facturx_xml, ubl_xml
 from ..models import BillingDocument, CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from ..services.documents import Kind, document_pdf, document_send
+from ..services.documents import Kind, document_pdf, document_send, document_xml
 from ..services.invoices import conflict_nothing_to_invoice
 from . import serializers as s
 
@@ -68,14 +67,6 @@ def xml_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _issued(document: BillingDocument) -> BillingDocument:
-    """E-invoices exist only for issued documents (they carry the number and the dates)."""
-    if not document.is_issued:
-        raise Conflict(f"{document} is a draft: it has no e-invoice until it is issued.",
-                       code="invoice_not_issued", details={"status": getattr(document, "status", "")})
-    return document
 
 
 def _send(kind: Kind, document: BillingDocument, request: Request) -> None:
@@ -227,15 +218,15 @@ class InvoiceViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
                    description="The issued invoice as UN/CEFACT CII XML (Factur-X EN 16931); 409 for a draft.")
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XMLRenderer], **DOWNLOAD)
     def facturx(self, request: Request, pk: str) -> HttpResponse:
-        invoice = _issued(self.get_object())
-        return xml_response(facturx_xml(invoice), f"{invoice.number}-factur-x.xml")
+        invoice = self.get_object()
+        return xml_response(document_xml(invoice, "facturx"), f"{invoice.number}-factur-x.xml")
 
     @extend_schema(responses=xml_responses("The UBL 2.1 Invoice (Peppol BIS Billing 3.0)."),
                    description="The issued invoice as UBL 2.1 (Peppol BIS Billing 3.0); 409 for a draft.")
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XMLRenderer], **DOWNLOAD)
     def ubl(self, request: Request, pk: str) -> HttpResponse:
-        invoice = _issued(self.get_object())
-        return xml_response(ubl_xml(invoice), f"{invoice.number}-ubl.xml")
+        invoice = self.get_object()
+        return xml_response(document_xml(invoice, "ubl"), f"{invoice.number}-ubl.xml")
 
 
 # --- credit notes ---------------------------------------------------------------------------------
@@ -302,11 +293,11 @@ class CreditNoteViewSet(O2CReadOnlyViewSet):
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XMLRenderer], **DOWNLOAD)
     def facturx(self, request: Request, pk: str) -> HttpResponse:
         note = self.get_object()
-        return xml_response(facturx_xml(note), f"{note.number}-factur-x.xml")
+        return xml_response(document_xml(note, "facturx"), f"{note.number}-factur-x.xml")
 
     @extend_schema(responses=xml_responses("The UBL 2.1 CreditNote (Peppol BIS Billing 3.0)."),
                    description="The credit note as UBL 2.1 CreditNote (Peppol BIS Billing 3.0).")
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XMLRenderer], **DOWNLOAD)
     def ubl(self, request: Request, pk: str) -> HttpResponse:
         note = self.get_object()
-        return xml_response(ubl_xml(note), f"{note.number}-ubl.xml")
+        return xml_response(document_xml(note, "ubl"), f"{note.number}-ubl.xml")

@@ -11,9 +11,9 @@ Z (zero rate) or S; the breakdown sums the rounded line amounts per (category, r
 """
 
 from .cii import facturx_xml
-from .common import UNIT_CODES, billing_recipients, delivery, split_address
+from .common import UNIT_CODES, delivery, split_address
 from .pdf import FACTURX_FILENAME, embed_facturx, write_facturx_pdf
 from .ubl import ubl_xml
 
-__all__ = ["FACTURX_FILENAME", "UNIT_CODES", "billing_recipients", "delivery", "embed_facturx", "facturx_xml",
+__all__ = ["FACTURX_FILENAME", "UNIT_CODES", "delivery", "embed_facturx", "facturx_xml",
            "split_address", "ubl_xml", "write_facturx_pdf"]

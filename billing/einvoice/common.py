@@ -14,11 +14,10 @@ from django.utils import timezone
 from lxml import etree
 
 from o2c.money import quantize_money
-from orders.enums import ContactRole, TaxTreatment
-from orders.models import Customer
-from orders.selectors import sales_recipients
+from orders.enums import TaxTreatment
 
 from ..models import BillingDocument, CreditNote, DocumentLine, Invoice
+from ..selectors import billing_recipients
 
 ZERO = Decimal(0)
 FACTURX_GUIDELINE = "urn:cen.eu:en16931:2017"
@@ -73,12 +72,6 @@ def split_address(text: str) -> tuple[tuple[str, ...], str, str]:
     return (tuple(rows[:-1]), "", rows[-1]) if rows else ((), "", "")
 
 
-def billing_recipients(customer: Customer) -> list[str]:
-    """Invoices go to the billing contacts; without one, to whom quotes and confirmations go."""
-    contacts = list(customer.contacts.all())
-    return [c.email for c in contacts if c.role == ContactRole.BILLING] or sales_recipients(customer)
-
-
 def seller() -> Party:
     company = settings.O2C_COMPANY
     street, postcode, city = split_address(company["address"])
@@ -87,7 +80,7 @@ def seller() -> Party:
 
 def buyer(document: BillingDocument) -> Party:
     street, postcode, city = split_address(document.customer_address)
-    emails = billing_recipients(document.customer)
+    emails = billing_recipients(document.customer)  # the buyer's electronic address
     return Party(document.customer_name, street, postcode, city, document.customer_country,
                  document.customer_vat_id, emails[0] if emails else "", document.customer.number)
 

@@ -13,7 +13,7 @@ from .automation import (
     policy_of,
 )
 from .credit_notes import credit_note_create, credit_notes_for_return
-from .documents import document_pdf, document_render_pdf, document_send
+from .documents import document_pdf, document_render_pdf, document_send, document_xml
 from .invoices import invoice_discard, invoice_issue, invoice_update_notes, invoiceable
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "document_pdf",
     "document_render_pdf",
     "document_send",
+    "document_xml",
     "invoice_create_for_order",
     "invoice_create_for_period",
     "invoice_create_for_shipment",

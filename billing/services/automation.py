@@ -45,9 +45,9 @@ from .invoices import (
 )
 
 log = logging.getLogger(__name__)
-PER_SHIPMENT = {InvoicingPolicy.ON_SHIPMENT: ShipmentStatus.SHIPPED, InvoicingPolicy.ON_DELIVERY:
-                ShipmentStatus.DELIVERED}
 SHIPPED_STATUSES = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+# per-shipment policies: the shipment statuses at which its invoice is due
+PER_SHIPMENT = {InvoicingPolicy.ON_SHIPMENT: SHIPPED_STATUSES, InvoicingPolicy.ON_DELIVERY: (ShipmentStatus.DELIVERED,)}
 
 
 def shipment_key(shipment_id: int) -> str:
@@ -164,6 +164,11 @@ class Period:
     start: datetime.date
     end: datetime.date  # inclusive
 
+    @property
+    def until(self) -> datetime.datetime:
+        """The first moment after the period (shipped before it: in the period or earlier)."""
+        return timezone.make_aware(datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time()))
+
 
 def last_completed_period(policy: str, today: datetime.date) -> Period:
     if policy == InvoicingPolicy.WEEKLY:
@@ -174,19 +179,13 @@ def last_completed_period(policy: str, today: datetime.date) -> Period:
     return Period(end.replace(day=1), end)
 
 
-def _period_filter(customer_id: int, currency: str, period: Period) -> dict[str, object]:
-    until = timezone.make_aware(datetime.datetime.combine(period.end + datetime.timedelta(days=1), datetime.time()))
-    return {"shipment__customer_id": customer_id, "shipment__order__currency": currency,
-            "shipment__shipped_at__lt": until}
-
-
 @transaction.atomic
 def invoice_create_for_period(*, customer_id: int, currency: str, start: datetime.date, end: datetime.date,
                               actor: AbstractBaseUser | None = None) -> Invoice | None:
     """One invoice for everything the customer was shipped up to the end of the period (in one currency)
     and not yet invoiced."""
-    period = Period(start, end)
-    rows = uninvoiced_shipment_lines(**_period_filter(customer_id, currency, period))
+    rows = uninvoiced_shipment_lines(shipment__customer_id=customer_id, shipment__order__currency=currency,
+                                     shipment__shipped_at__lt=Period(start, end).until)
     if not rows:
         return None
     order_ids = set(ShipmentLine.objects.filter(pk__in=[r[0] for r in rows]).values_list("order_line__order_id",
@@ -208,10 +207,6 @@ class InvoicingWork:
     upfront_orders: list[int]
     periods: list[tuple[int, str, datetime.date, datetime.date]]
 
-    @property
-    def count(self) -> int:
-        return len(self.shipments) + len(self.upfront_orders) + len(self.periods)
-
 
 def invoicing_backlog(*, today: datetime.date | None = None, limit: int = 50_000) -> InvoicingWork:
     """Shipments of per-shipment customers with uninvoiced lines (shipped or delivered, by policy),
@@ -220,8 +215,7 @@ def invoicing_backlog(*, today: datetime.date | None = None, limit: int = 50_000
     today = today or timezone.localdate()
     uninvoiced = ShipmentLine.objects.filter(shipment=OuterRef("pk"), invoice_lines__isnull=True)
     per_shipment = Q()
-    for policy, status in PER_SHIPMENT.items():
-        statuses = SHIPPED_STATUSES if status == ShipmentStatus.SHIPPED else (ShipmentStatus.DELIVERED,)
+    for policy, statuses in PER_SHIPMENT.items():
         per_shipment |= Q(customer__invoicing_policy=policy, status__in=statuses)
     shipments = list(Shipment.objects.filter(per_shipment).filter(Exists(uninvoiced))
                      .exclude(order__invoices__source_key__startswith="order:")
@@ -233,9 +227,7 @@ def invoicing_backlog(*, today: datetime.date | None = None, limit: int = 50_000
     periods = []
     for policy in (InvoicingPolicy.WEEKLY, InvoicingPolicy.MONTHLY):
         period = last_completed_period(policy, today)
-        until = timezone.make_aware(datetime.datetime.combine(period.end + datetime.timedelta(days=1),
-                                                              datetime.time()))
-        pairs = (ShipmentLine.objects.filter(invoice_lines__isnull=True, shipment__shipped_at__lt=until,
+        pairs = (ShipmentLine.objects.filter(invoice_lines__isnull=True, shipment__shipped_at__lt=period.until,
                                              shipment__customer__invoicing_policy=policy)
                  .values_list("shipment__customer_id", "shipment__order__currency").distinct())
         periods += [(customer_id, currency, period.start, period.end) for customer_id, currency in sorted(pairs)]

@@ -23,7 +23,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from o2c.audit import audit_record
-from o2c.errors import Conflict, NotFound, ValidationFailed
+from o2c.errors import Conflict, ValidationFailed
 from o2c.events import publish
 from o2c.money import quantize_money
 from o2c.numbering import next_number
@@ -40,17 +40,10 @@ from ..enums import (
     InvoiceStatus,
 )
 from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from .invoices import actor_or_none, lock_order_lines, lock_orders
+from .invoices import actor_or_none, lock_invoice, lock_order_lines, lock_orders
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-
-
-def _lock_invoice(invoice_id: int) -> Invoice:
-    try:
-        return Invoice.objects.select_for_update(of=("self",)).get(pk=invoice_id)
-    except Invoice.DoesNotExist:
-        raise NotFound(f"Invoice {invoice_id} does not exist.") from None
 
 
 def _quantity(raw: object) -> Decimal:
@@ -200,7 +193,7 @@ def credit_note_create(
 ) -> CreditNote:
     """Finance credits an issued invoice: chosen `lines` [{invoice_line: id, quantity}] or an `amount`
     (gross, at the invoice's main rate or `tax_rate`)."""
-    invoice = _lock_invoice(invoice_id)
+    invoice = lock_invoice(invoice_id)
     if invoice.status not in ISSUED_STATUSES:
         raise Conflict(f"{invoice} is a draft: change or discard it instead of crediting it.",
                        code="invoice_not_issued", details={"status": invoice.status})
@@ -253,7 +246,7 @@ def credit_notes_for_return(*, return_id: int, order_id: int, order_line_ids: Se
         key = f"return:{return_id}:{invoice_id}"
         if CreditNote.objects.filter(source_key=key).exists():
             continue
-        invoice = _lock_invoice(invoice_id)
+        invoice = lock_invoice(invoice_id)
         lines = _credit_lines(_lines_credit(invoice, plan[invoice_id]))
         notes.append(_write(invoice, lines, reason=CreditReason.RETURN, origin=CreditNoteOrigin.RETURN,
                             note=f"Return {return_number}".strip(), source_key=key, actor=None))

@@ -24,8 +24,9 @@ from o2c.audit import audit_record
 from o2c.documents import Attachment, render_html, send_document_email
 from o2c.errors import Conflict, NotFound, ValidationFailed
 
-from ..einvoice import billing_recipients, delivery, facturx_xml, ubl_xml, write_facturx_pdf
+from ..einvoice import delivery, facturx_xml, ubl_xml, write_facturx_pdf
 from ..models import BillingDocument, CreditNote, Invoice
+from ..selectors import billing_recipients
 
 Kind = Literal["invoice", "credit_note"]
 MODELS: dict[str, type[BillingDocument]] = {"invoice": Invoice, "credit_note": CreditNote}
@@ -105,6 +106,17 @@ def document_pdf(document: BillingDocument) -> bytes:
         raise Conflict(f"The PDF of {document} is being prepared; try again in a moment.", code="pdf_pending")
     with document.pdf.open("rb") as file:
         return file.read()
+
+
+XML = {"facturx": facturx_xml, "ubl": ubl_xml}
+
+
+def document_xml(document: BillingDocument, flavour: Literal["facturx", "ubl"]) -> bytes:
+    """The issued document as Factur-X (CII) or UBL XML; a draft has none (it has no number yet)."""
+    if not document.is_issued:
+        raise Conflict(f"A draft has no documents yet: issue {document} first.", code="invoice_not_issued",
+                       details={"status": getattr(document, "status", "")})
+    return XML[flavour](document)
 
 
 def _message(document: BillingDocument) -> tuple[str, str]:

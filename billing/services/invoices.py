@@ -301,7 +301,7 @@ def customers_owe(amounts: dict[int, Decimal]) -> None:
             cursor.execute(_OWE_SQL, [ids, [amounts[pk] for pk in ids]])
 
 
-def _lock_invoice(invoice_id: int) -> Invoice:
+def lock_invoice(invoice_id: int) -> Invoice:
     try:
         return Invoice.objects.select_for_update(of=("self",)).select_related("customer__payment_term").get(
             pk=invoice_id)
@@ -327,7 +327,7 @@ def invoice_issue(*, invoice_id: int, actor: AbstractBaseUser | None) -> Invoice
     """Issue a draft: the tax point is today, the number is drawn, the customer owes it."""
     orders = lock_orders(_order_ids_of(invoice_id))
     order_lines = lock_order_lines(orders)
-    invoice = _lock_invoice(invoice_id)
+    invoice = lock_invoice(invoice_id)
     refuse_if_issued(invoice, "issued again")
     lines = list(invoice.lines.order_by("position"))
     if not lines:
@@ -341,7 +341,7 @@ def invoice_discard(*, invoice_id: int, actor: AbstractBaseUser | None) -> None:
     """Throw a draft away: its goods become invoiceable again (an issued invoice is never deleted)."""
     orders = lock_orders(_order_ids_of(invoice_id))
     order_lines = lock_order_lines(orders)
-    invoice = _lock_invoice(invoice_id)
+    invoice = lock_invoice(invoice_id)
     refuse_if_issued(invoice, "discarded")
     for line in invoice.lines.all():
         if line.order_line_id:
@@ -356,7 +356,7 @@ def invoice_discard(*, invoice_id: int, actor: AbstractBaseUser | None) -> None:
 @transaction.atomic
 def invoice_update_notes(*, invoice_id: int, notes: str, actor: AbstractBaseUser | None) -> Invoice:
     """A draft's note printed on the invoice; an issued invoice refuses."""
-    invoice = _lock_invoice(invoice_id)
+    invoice = lock_invoice(invoice_id)
     refuse_if_issued(invoice, "changed")
     if len(notes) > 2000:
         raise ValidationFailed("A note has at most 2000 characters.", details={"notes": ["Too long."]})

@@ -11,11 +11,10 @@ from django.shortcuts import redirect
 from o2c.errors import DomainError
 from o2c.views import pdf_response
 
-from ..einvoice import billing_recipients, facturx_xml, ubl_xml
 from ..enums import OPEN_STATUSES, InvoiceStatus
 from ..models import BillingDocument, CreditNote, Invoice
-from ..selectors import invoice_detail
-from ..services import document_pdf, document_send
+from ..selectors import billing_recipients, invoice_detail
+from ..services import document_pdf, document_send, document_xml
 
 INVOICES_PER_PAGE = 50
 CREDIT_NOTES_PER_PAGE = 50
@@ -26,7 +25,7 @@ CHANGE_INVOICE = "billing.change_invoice"  # a draft's note, discard a draft
 ISSUE = "billing.issue_invoice"            # issue a draft, e-mail an invoice or a credit note
 ADD_CREDIT_NOTE = "billing.add_creditnote"
 
-XML_FORMATS = {"facturx": (facturx_xml, "factur-x"), "ubl": (ubl_xml, "ubl")}
+XML_SUFFIX = {"facturx": "factur-x", "ubl": "ubl"}
 
 
 def invoice_or_404(pk: int) -> Invoice:
@@ -60,13 +59,12 @@ def document_download(request: HttpRequest, document: BillingDocument, fmt: str,
         if fmt == "pdf":
             return pdf_response(document_pdf(document), f"{document.number}.pdf",
                                 inline=request.GET.get("inline") == "1")
-        build, suffix = XML_FORMATS[fmt]
-        content = build(document)
+        content = document_xml(document, fmt)  # type: ignore[arg-type]
     except DomainError as err:
         messages.error(request, err.message)
         return redirect(back, pk=document.pk)
     response = HttpResponse(content, content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{document.number}-{suffix}.xml"'
+    response["Content-Disposition"] = f'attachment; filename="{document.number}-{XML_SUFFIX[fmt]}.xml"'
     return response
 
 
