@@ -162,7 +162,7 @@ def _write(invoice: Invoice, lines: list[CreditNoteLine], *, reason: str, origin
     invoice.amount_due -= applied
     invoice.credited_amount += totals.gross
     update = ["amount_due", "credited_amount"]
-    Customer.objects.filter(pk=invoice.customer_id).update(open_balance=F("open_balance") - totals.gross)
+    Customer.objects.filter(pk=invoice.customer_id).update(open_balance=F("open_balance") - applied)
     audit_record(obj=credit_note, action="issued", actor=actor, to_state="issued",
                  data={"invoice": invoice.number, "gross_total": totals.gross, "reason": reason})
     data = {"credit_note": credit_note.number, "amount": totals.gross, "applied": applied,

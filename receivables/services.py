@@ -1,1 +1,0 @@
-"""Every write of this app: <entity>_<verb>(*, ..., actor), atomic, locked, audited."""
