@@ -7,4 +7,8 @@ class ReceivablesConfig(AppConfig):
     periodic_tasks: list[tuple[str, str, dict]] = []
 
     def ready(self) -> None:
-        """Event subscriptions of this app are registered here (o2c.events.subscribe)."""
+        from o2c.events import subscribe
+
+        from . import subscribers
+
+        subscribe("credit_note.issued", subscribers.credit_on_credit_note, name="receivables.credit_on_credit_note")

@@ -1,0 +1,234 @@
+"""Receivables KPIs, each computed by SQL aggregates in the company currency (other currencies are not
+mixed in; pass `currency` for them).
+
+- **AR**: what issued invoices still owe. On a past day: the gross of invoices issued by then less the
+  credit notes, allocations (cash and discount) and write-offs dated by then.
+- **DSO, sales method** (the one SAP and most textbooks use): AR at the day ÷ credit sales of the 90 days
+  up to it (invoices less credit notes) × 90.
+- **Overdue %**: AR past its due date ÷ AR × 100.
+- **CEI** (collection effectiveness index) over the 30 days up to the day:
+  (AR at the start + credit sales − AR at the end) ÷ (AR at the start + credit sales − current AR at the end)
+  × 100; 100 means everything collectable was collected.
+- **Average days to pay**: from issue to the day an invoice was settled (its last allocation or write-off),
+  over the invoices settled in the last 12 months; **days late** likewise from the due date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from billing.models import CreditNote, Invoice
+from o2c.money import default_currency
+from orders.models import Customer
+
+from ..models import Allocation, Dispute, Payment, ReminderLog, WriteOff
+
+ZERO = Decimal(0)
+DSO_DAYS = 90
+CEI_DAYS = 30
+_INV, _CN = Invoice._meta.db_table, CreditNote._meta.db_table
+_AL, _WO = Allocation._meta.db_table, WriteOff._meta.db_table
+_OPEN = "('issued', 'partially_paid')"
+
+
+def _one(value: object) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _scalar_rows(sql: str, params: dict) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchone())
+
+
+def ar_at(days: list[datetime.date], currency: str) -> list[Decimal]:
+    """AR at the end of each of `days`, from the documents' dates (four aggregate scans, any number of days)."""
+    params = {"currency": currency, **{f"d{k}": d for k, d in enumerate(days)}}
+
+    def sums(expr: str, date: str) -> str:
+        return ", ".join(f"COALESCE(SUM({expr}) FILTER (WHERE {date} <= %(d{k})s), 0)" for k in range(len(days)))
+
+    gross = _scalar_rows(f"SELECT {sums('gross_total', 'issue_date')} FROM {_INV} "
+                         "WHERE number IS NOT NULL AND currency = %(currency)s", params)
+    credited = _scalar_rows(f"SELECT {sums('applied_amount', 'issue_date')} FROM {_CN} "
+                            "WHERE currency = %(currency)s", params)
+    settled = _scalar_rows(f"SELECT {sums('a.amount + a.discount_amount', 'a.date')} FROM {_AL} a "
+                           f"JOIN {_INV} i ON i.id = a.invoice_id WHERE i.currency = %(currency)s", params)
+    written = _scalar_rows(f"SELECT {sums('w.amount', 'w.date')} FROM {_WO} w "
+                           f"JOIN {_INV} i ON i.id = w.invoice_id WHERE i.currency = %(currency)s", params)
+    return [g - c - s - w for g, c, s, w in zip(gross, credited, settled, written, strict=True)]
+
+
+def credit_sales(windows: list[tuple[datetime.date, datetime.date]], currency: str) -> list[Decimal]:
+    """Invoiced less credited in each (first, last) window, both days included."""
+    params = {"currency": currency}
+    cols = []
+    for k, (first, last) in enumerate(windows):
+        params[f"f{k}"], params[f"l{k}"] = first, last
+        cols.append(f"COALESCE(SUM(gross_total) FILTER (WHERE issue_date BETWEEN %(f{k})s AND %(l{k})s), 0)")
+    invoiced = _scalar_rows(f"SELECT {', '.join(cols)} FROM {_INV} WHERE number IS NOT NULL "
+                            "AND currency = %(currency)s", params)
+    credited = _scalar_rows(f"SELECT {', '.join(cols)} FROM {_CN} WHERE currency = %(currency)s", params)
+    return [i - c for i, c in zip(invoiced, credited, strict=True)]
+
+
+def _open_today(as_of: datetime.date, currency: str) -> tuple[Decimal, Decimal]:
+    """(AR, overdue AR) now, from `amount_due` over the open invoices."""
+    total, overdue = _scalar_rows(
+        f"SELECT COALESCE(SUM(amount_due), 0), COALESCE(SUM(amount_due) FILTER (WHERE due_date < %(as_of)s), 0) "
+        f"FROM {_INV} WHERE status IN {_OPEN} AND currency = %(currency)s", {"as_of": as_of, "currency": currency})
+    return total, overdue
+
+
+def _open_then(as_of: datetime.date, currency: str) -> tuple[Decimal, Decimal]:
+    from .aging import aging_report
+
+    report = aging_report(as_of)
+    total = report.totals.get(currency)
+    return (total.total, total.overdue) if total else (ZERO, ZERO)
+
+
+def dso(ar: Decimal, sales: Decimal) -> Decimal | None:
+    return None if sales <= 0 else _one(ar / sales * DSO_DAYS)
+
+
+@dataclass
+class ReceivablesKpis:
+    as_of: datetime.date
+    currency: str
+    open_ar: Decimal
+    overdue_ar: Decimal
+    overdue_percent: Decimal | None
+    credit_sales_90: Decimal
+    dso: Decimal | None
+    cei: Decimal | None
+    average_days_to_pay: Decimal | None
+    average_days_late: Decimal | None
+    unapplied_credit: Decimal
+    open_disputes: int
+
+
+def receivables_kpis(as_of: datetime.date | None = None, *, currency: str | None = None) -> ReceivablesKpis:
+    today = timezone.localdate()
+    as_of, currency = as_of or today, currency or default_currency()
+    open_ar, overdue = (_open_today if as_of >= today else _open_then)(as_of, currency)
+    start = as_of - datetime.timedelta(days=CEI_DAYS)
+    sales_90, sales_30 = credit_sales([(as_of - datetime.timedelta(days=DSO_DAYS - 1), as_of),
+                                       (start + datetime.timedelta(days=1), as_of)], currency)
+    (begin,) = ar_at([start], currency)
+    collectable = begin + sales_30 - (open_ar - overdue)
+    cei = None if collectable <= 0 else _one((begin + sales_30 - open_ar) / collectable * 100)
+    pay = days_to_pay(as_of, currency=currency)
+    company = pay.get(None)
+    return ReceivablesKpis(
+        as_of=as_of, currency=currency, open_ar=open_ar, overdue_ar=overdue,
+        overdue_percent=None if open_ar <= 0 else _one(overdue / open_ar * 100), credit_sales_90=sales_90,
+        dso=dso(open_ar, sales_90), cei=cei,
+        average_days_to_pay=company.days_to_pay if company else None,
+        average_days_late=company.days_late if company else None,
+        unapplied_credit=_unapplied(currency),
+        open_disputes=Dispute.objects.filter(status="open", invoice__currency=currency).count(),
+    )
+
+
+def _unapplied(currency: str) -> Decimal:
+    (value,) = _scalar_rows(f"SELECT COALESCE(SUM(unapplied_amount), 0) FROM {Payment._meta.db_table} "
+                            "WHERE unapplied_amount > 0 AND currency = %(currency)s", {"currency": currency})
+    return value
+
+
+def month_ends(as_of: datetime.date, months: int) -> list[datetime.date]:
+    """The last day of each of the `months` − 1 months before `as_of`'s, then `as_of` itself."""
+    days, first = [as_of], as_of.replace(day=1)
+    for _ in range(months - 1):
+        last = first - datetime.timedelta(days=1)
+        days.append(last)
+        first = last.replace(day=1)
+    return days[::-1]
+
+
+@dataclass
+class TrendPoint:
+    date: datetime.date
+    ar: Decimal
+    sales_90: Decimal
+    dso: Decimal | None
+
+
+def dso_trend(as_of: datetime.date | None = None, *, months: int = 12, currency: str | None = None) -> list[TrendPoint]:
+    """DSO at each of the last `months` month ends (the current month: as of the day)."""
+    as_of, currency = as_of or timezone.localdate(), currency or default_currency()
+    days = month_ends(as_of, months)
+    ars = ar_at(days, currency)
+    sales = credit_sales([(d - datetime.timedelta(days=DSO_DAYS - 1), d) for d in days], currency)
+    return [TrendPoint(d, a, s, dso(a, s)) for d, a, s in zip(days, ars, sales, strict=True)]
+
+
+@dataclass
+class PayingHabit:
+    invoices: int
+    days_to_pay: Decimal
+    days_late: Decimal
+
+
+def days_to_pay(as_of: datetime.date | None = None, *, currency: str | None = None, months: int = 12,
+                customer_id: int | None = None) -> dict[int | None, PayingHabit]:
+    """Per customer (and under None, the company): average days from issue, and from due date, to the day
+    each invoice settled in the last `months` months was settled."""
+    as_of, currency = as_of or timezone.localdate(), currency or default_currency()
+    sql = f"""WITH settled AS (
+                SELECT i.customer_id, i.issue_date, i.due_date, GREATEST(
+                       (SELECT MAX(a.date) FROM {_AL} a WHERE a.invoice_id = i.id),
+                       (SELECT MAX(w.date) FROM {_WO} w WHERE w.invoice_id = i.id)) AS paid_on
+                  FROM {_INV} i
+                 WHERE i.status = 'paid' AND i.currency = %(currency)s AND i.paid_amount > 0
+                   AND (%(customer)s::bigint IS NULL OR i.customer_id = %(customer)s))
+              SELECT customer_id, COUNT(*), AVG(paid_on - issue_date), AVG(paid_on - due_date)
+                FROM settled WHERE paid_on > %(since)s AND paid_on <= %(as_of)s
+               GROUP BY ROLLUP (customer_id)"""
+    since = as_of - datetime.timedelta(days=round(months * 30.44))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"currency": currency, "customer": customer_id, "since": since, "as_of": as_of})
+        return {c: PayingHabit(n, _one(p), _one(late)) for c, n, p, late in cursor.fetchall()}
+
+
+@dataclass
+class WorklistRow:
+    customer_id: int
+    number: str
+    name: str
+    currency: str
+    open_balance: Decimal
+    overdue: Decimal
+    oldest_days: int
+    priority: Decimal  # Σ overdue amount × days overdue
+    credit_hold: bool
+    do_not_dun: bool
+    last_level: int | None
+    open_disputes: int
+
+
+def collector_worklist(as_of: datetime.date | None = None, *, limit: int = 50) -> list[WorklistRow]:
+    """Customers with overdue invoices, the most urgent (overdue amount × days) first."""
+    as_of = as_of or timezone.localdate()
+    sql = f"""SELECT o.customer_id, c.number, c.legal_name, o.currency, c.open_balance, o.overdue, o.oldest,
+                     o.priority, c.credit_hold, c.do_not_dun,
+                     (SELECT MAX(r.level) FROM {ReminderLog._meta.db_table} r JOIN {_INV} ri ON ri.id = r.invoice_id
+                       WHERE ri.customer_id = o.customer_id AND ri.status IN {_OPEN}),
+                     (SELECT COUNT(*) FROM {Dispute._meta.db_table} d
+                       WHERE d.customer_id = o.customer_id AND d.status = 'open')
+                FROM (SELECT customer_id, currency, SUM(amount_due) AS overdue,
+                             MAX(%(as_of)s::date - due_date) AS oldest,
+                             SUM(amount_due * (%(as_of)s::date - due_date)) AS priority
+                        FROM {_INV} WHERE status IN {_OPEN} AND amount_due > 0 AND due_date < %(as_of)s
+                       GROUP BY customer_id, currency) o
+                JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
+               ORDER BY o.priority DESC, c.number LIMIT %(limit)s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"as_of": as_of, "limit": limit})
+        return [WorklistRow(*row) for row in cursor.fetchall()]
