@@ -57,6 +57,13 @@ NAVIGATION: tuple[Section, ...] = (
         Link("Invoices", "billing:invoice-list", "receipt"),
         Link("Credit notes", "billing:credit-note-list", "receipt-cutoff"),
         Link("Receivables", "receivables:home", "cash-coin"),
+        Link("Collector worklist", "receivables:worklist", "list-check"),
+        Link("Aging", "receivables:aging", "bar-chart"),
+        Link("Payments", "receivables:payment-list", "wallet2"),
+        Link("Bank statements", "receivables:statement-list", "bank"),
+        Link("Reconciliation", "receivables:queue", "arrow-left-right"),
+        Link("Reminders", "receivables:reminder-list", "envelope-exclamation"),
+        Link("Disputes", "receivables:dispute-list", "exclamation-octagon"),
         Link("Audit log", "audit-log", "journal-text"),
     )),
     Section("Administration", frozenset({ADMIN}), (

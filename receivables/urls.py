@@ -1,8 +1,4 @@
-from django.urls import path
-
-from . import views
+from .views import cash, collections
 
 app_name = "receivables"
-urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-]
+urlpatterns = [*collections.urlpatterns, *cash.urlpatterns]

@@ -4,6 +4,8 @@ the invoice and the customer, so both timelines show it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -36,20 +38,31 @@ def _audit_all(dispute: Dispute, action: str, actor: AbstractBaseUser | None, da
                                                                                  **data})
 
 
+def _owner(owner_id: object) -> AbstractBaseUser | None:
+    """The active user who owns a dispute (None: nobody); a clear error for anyone else."""
+    if owner_id in (None, ""):
+        return None
+    users = get_user_model().objects.filter(is_active=True)
+    owner = users.filter(pk=owner_id).first() if str(owner_id).isdigit() else None
+    if owner is None:
+        raise ValidationFailed("Choose who owns the dispute.", details={"owner": ["No such active user."]})
+    return owner
+
+
+def _note(note: str | None) -> str:
+    if len(note or "") > 4000:
+        raise ValidationFailed("A note has at most 4000 characters.", details={"note": ["Too long."]})
+    return (note or "").strip()
+
+
 @transaction.atomic
 def dispute_open(*, invoice_id: int, reason: str, amount: object, actor: AbstractBaseUser | None, note: str = "",
                  owner_id: int | None = None) -> Dispute:
     if reason not in DisputeReason.values:
         raise ValidationFailed("Choose a reason.", details={"reason": [f"One of {', '.join(DisputeReason.values)}."]})
     value = money(amount)
-    owner = None
-    if owner_id not in (None, ""):
-        users = get_user_model().objects.filter(is_active=True)
-        owner = users.filter(pk=owner_id).first() if str(owner_id).isdigit() else None
-        if owner is None:
-            raise ValidationFailed("Choose who owns the dispute.", details={"owner": ["No such active user."]})
-    if len(note or "") > 4000:
-        raise ValidationFailed("A note has at most 4000 characters.", details={"note": ["Too long."]})
+    owner = _owner(owner_id)
+    note = _note(note)
     invoice = lock_invoice(invoice_id)
     if invoice.status not in OPEN_STATUSES:
         raise Conflict(f"Invoice {invoice} is {invoice.get_status_display().lower()}: there is nothing to dispute.",
@@ -60,7 +73,7 @@ def dispute_open(*, invoice_id: int, reason: str, amount: object, actor: Abstrac
     try:
         with transaction.atomic():
             dispute = Dispute.objects.create(invoice=invoice, customer_id=invoice.customer_id, reason=reason,
-                                             amount=value, note=(note or "").strip(), owner=owner,
+                                             amount=value, note=note, owner=owner,
                                              opened_by=actor_or_none(actor))
     except IntegrityError:
         raise Conflict(f"Invoice {invoice} has an open dispute already.", code="dispute_open") from None
@@ -81,6 +94,31 @@ def _lock(dispute_id: int) -> Dispute:
     if dispute.status != DisputeStatus.OPEN:
         raise Conflict(f"Dispute {dispute.pk} is {dispute.get_status_display().lower()} already.",
                        code="dispute_closed", details={"status": dispute.status})
+    return dispute
+
+
+KEEP: Any = object()  # dispute_update: leave the owner as it is
+
+
+@transaction.atomic
+def dispute_update(*, dispute_id: int, actor: AbstractBaseUser | None, note: str | None = None,
+                   owner_id: object = KEEP) -> Dispute:
+    """Change an open dispute's note (None: keep it) or owner (KEEP: keep it; None: nobody). Audited with the
+    old and new values; a resolved or rejected dispute does not change (409)."""
+    new_note = None if note is None else _note(note)
+    owner = KEEP if owner_id is KEEP else _owner(owner_id)
+    dispute = _lock(dispute_id)
+    changes: dict[str, list[Any]] = {}
+    if new_note is not None and new_note != dispute.note:
+        changes["note"] = [dispute.note, new_note]
+        dispute.note = new_note
+    if owner is not KEEP and getattr(owner, "pk", None) != dispute.owner_id:
+        changes["owner"] = [dispute.owner.get_username() if dispute.owner else None,
+                            owner.get_username() if owner else None]
+        dispute.owner = owner
+    if changes:
+        dispute.save(update_fields=[name for name in ("note", "owner") if name in changes])
+        audit_record(obj=dispute, action="updated", actor=actor, data=changes)
     return dispute
 
 

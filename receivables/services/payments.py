@@ -25,7 +25,7 @@ from django.utils import timezone
 from billing.enums import INVOICE_TRANSITIONS, OPEN_STATUSES, InvoiceStatus
 from billing.models import CreditNote, Invoice
 from billing.services.invoices import actor_or_none, customers_owe
-from o2c.audit import audit_record
+from o2c.audit import audit_record, audit_record_many
 from o2c.bulk import bulk_set
 from o2c.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from o2c.events import publish, publish_many
@@ -35,7 +35,8 @@ from orders.models import Customer
 from orders.pricing import parse_decimal
 
 from ..enums import CASH_METHODS, PAYMENT_SERIES, PaymentMethod, WriteOffReason
-from ..models import Allocation, DunningPolicy, Payment, PromiseToPay, Refund, WriteOff
+from ..models import Allocation, Payment, PromiseToPay, Refund, WriteOff
+from ..selectors.dunning import dunning_policy
 
 ZERO = Decimal(0)
 
@@ -141,21 +142,23 @@ def _apply(payment: Payment, plans: list[Plan], actor: AbstractBaseUser | None) 
         Allocation(payment=payment, invoice=p.invoice, amount=p.amount, discount_amount=p.discount,
                    date=max(payment.received_date, p.invoice.issue_date), created_by=who) for p in plans])
     now = timezone.now()
-    paid: list[Invoice] = []
+    moves: dict[tuple[str, str], list[Plan]] = {}
     for p in plans:
-        invoice, settled = p.invoice, p.amount + p.discount
-        before = invoice.status
+        invoice, settled, before = p.invoice, p.amount + p.discount, p.invoice.status
         invoice.amount_due -= settled
         invoice.paid_amount += settled
         invoice.status = InvoiceStatus.PAID if invoice.amount_due == 0 else InvoiceStatus.PARTIALLY_PAID
         invoice.updated_at = now
         if invoice.status != before and invoice.status not in INVOICE_TRANSITIONS[before]:
             raise InvalidTransition(f"An invoice that is {before} cannot become {invoice.status}.")
-        if invoice.status == InvoiceStatus.PAID:
-            paid.append(invoice)
-        audit_record(obj=invoice, action="payment_allocated", actor=actor, from_state=before, to_state=invoice.status,
-                     data={"payment": payment.number, "amount": p.amount, "discount": p.discount,
-                           "amount_due": invoice.amount_due})
+        moves.setdefault((before, invoice.status), []).append(p)
+    by_invoice = {p.invoice.pk: p for p in plans}
+    for (before, after), group in moves.items():  # one audit INSERT per kind of move
+        audit_record_many(objs=[p.invoice for p in group], action="payment_allocated", actor=actor,
+                          from_state=before, to_state=after,
+                          data=lambda inv: {"payment": payment.number, "amount": by_invoice[inv.pk].amount,
+                                            "discount": by_invoice[inv.pk].discount, "amount_due": inv.amount_due})
+    paid = [p.invoice for p in plans if p.invoice.status == InvoiceStatus.PAID]
     bulk_set([p.invoice for p in plans], ["amount_due", "paid_amount", "status", "updated_at"])
     total = sum((p.amount for p in plans), ZERO)
     payment.allocated_amount += total
@@ -336,19 +339,12 @@ def payment_refund(*, payment_id: int, amount: object, actor: AbstractBaseUser |
     return refund
 
 
-def default_policy() -> DunningPolicy:
-    policy = DunningPolicy.objects.filter(is_default=True).first()
-    if policy is None:
-        raise Conflict("No default dunning policy: create one in the admin.", code="no_policy")
-    return policy
-
-
 @transaction.atomic
 def invoice_write_off(*, invoice_id: int, reason: str, actor: AbstractBaseUser | None, note: str = "") -> WriteOff:
     """Write off an invoice's small residual balance (up to the policy's limit), with a reason."""
     if reason not in WriteOffReason.values:
         raise ValidationFailed("Choose a reason.", details={"reason": [f"One of {', '.join(WriteOffReason.values)}."]})
-    limit = default_policy().write_off_limit
+    limit = dunning_policy().write_off_limit
     invoices = Invoice.objects.filter(pk=invoice_id).values("customer_id", "currency").first()
     if invoices is None:
         raise NotFound(f"Invoice {invoice_id} does not exist.")
