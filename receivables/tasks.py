@@ -9,7 +9,7 @@ import datetime
 
 from celery import shared_task
 
-from .services import customer_statements, dunning
+from .services import credit_control, customer_statements, dunning
 
 RETRY = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 6}
 
@@ -48,7 +48,5 @@ def statement_send(statement_id: int) -> bool:
 @shared_task(name="receivables.credit_holds", **RETRY)
 def credit_holds(today: str | None = None) -> dict[str, list[int]]:
     """Beat (daily): the policy's credit holds — customers long overdue held, those who paid released."""
-    from .services.credit_control import credit_holds_apply
-
-    held, released = credit_holds_apply(today=_day(today))
+    held, released = credit_control.credit_holds_apply(today=_day(today))
     return {"held": held, "released": released}

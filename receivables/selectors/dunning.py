@@ -120,6 +120,10 @@ class PlannedReminder:
         return self.lines
 
     @property
+    def fee(self) -> Decimal:
+        return self.level.fee
+
+    @property
     def totals(self) -> ReminderTotals:
         return ReminderTotals.of(self.lines, self.level.fee)
 

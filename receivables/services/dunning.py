@@ -73,16 +73,23 @@ class _NothingLeft(Exception):
     """Every invoice of a planned reminder was logged at its level by someone else: write nothing."""
 
 
+class _RemindedToday(Exception):
+    """The customer has its reminder at this level, in this currency, that day already (UNIQUE)."""
+
+
 def _write(plan: PlannedReminder, *, manual: bool, actor: AbstractBaseUser | None) -> Reminder:
     """Insert the reminder and its logs (the caller holds the invoice locks, in a transaction). The UNIQUE
-    constraints decide: IntegrityError when the customer has this reminder that day, `_NothingLeft` when
-    every invoice was logged at this level meanwhile."""
+    constraints decide: `_RemindedToday` when the customer has this reminder that day, `_NothingLeft` when
+    every invoice was logged at this level meanwhile (the caller's transaction then rolls back)."""
     totals = plan.totals
-    with transaction.atomic():  # a savepoint: a conflict leaves the caller's transaction usable
-        reminder = Reminder.objects.create(
-            customer=plan.customer, level=plan.level.level, run_date=plan.run_date, currency=plan.currency,
-            total_due=totals.amount_due, fee=totals.fee, interest=totals.interest,
-            compensation=totals.compensation, manual=manual, created_by=actor_or_none(actor))
+    try:
+        with transaction.atomic():  # a savepoint: a conflict leaves the caller's transaction usable
+            reminder = Reminder.objects.create(
+                customer=plan.customer, level=plan.level.level, run_date=plan.run_date, currency=plan.currency,
+                total_due=totals.amount_due, fee=totals.fee, interest=totals.interest,
+                compensation=totals.compensation, manual=manual, created_by=actor_or_none(actor))
+    except IntegrityError as exc:  # a racing worker's row, committed or waited for
+        raise _RemindedToday from exc
     ReminderLog.objects.bulk_create(
         [ReminderLog(invoice=line.invoice, level=plan.level.level, reminder=reminder, amount_due=line.amount_due,
                      days_overdue=line.days_overdue, interest=line.interest, compensation=line.compensation,
@@ -121,13 +128,15 @@ def _lock_invoices(ids: Sequence[int], today: datetime.date) -> list[Invoice]:
 def _run_one(plan: PlannedReminder, policy: DunningPolicy, actor: AbstractBaseUser | None) -> Reminder | None:
     try:
         with transaction.atomic():
-            # re-planned from the locked rows: what was paid, disputed or logged since the plan drops out
+            # re-planned from the locked rows: an invoice paid, disputed or reminded since the plan drops out.
+            # (What a racing worker logs while we wait for the locks may not be seen by this statement: the
+            # UNIQUE constraints on the reminder and the logs decide then.)
             fresh = plan_reminders(_lock_invoices([line.invoice.pk for line in plan.lines], plan.run_date),
                                    policy, plan.run_date).get(plan.key)
             if fresh is None:
                 return None
             return _write(fresh, manual=False, actor=actor)
-    except (IntegrityError, _NothingLeft):  # another worker sent this customer's reminder at this level today
+    except (_RemindedToday, _NothingLeft):  # another worker sent this customer's reminder at this level today
         return None
 
 
@@ -186,7 +195,7 @@ def reminder_send_manual(*, invoice_id: int, actor: AbstractBaseUser | None, lev
                            lines=(line,))
     try:
         return _write(plan, manual=True, actor=actor)
-    except IntegrityError:
+    except _RemindedToday:
         raise Conflict(f"{dunnable.customer.legal_name} got its level {chosen.level} reminder in {invoice.currency} "
                        "today already; send this one tomorrow.", code="reminded_today") from None
     except _NothingLeft:
@@ -236,6 +245,7 @@ def reminder_message(reminder: Reminder) -> tuple[str, str]:
     subject = " ".join(_render_text(context["level"].subject, context, "subject").split())
     text = _render_text(context["level"].body, context, "body").strip()
     body = render_to_string("receivables/email/reminder.txt", {**context, "text": text, "iban": grouped_iban()})
+    body = body.strip() + "\n"
     return subject[:200], body
 
 
@@ -263,22 +273,26 @@ def _stored_pdf(reminder: Reminder) -> bytes:
 
 def reminder_email_send(*, reminder_id: int) -> bool:
     """E-mail the reminder with its PDF to the customer's billing contacts, once: True when it went out.
-    The PDF is rendered before the row is locked, stored with the reminder; under the lock `sent_at` says
-    whether another worker sent it meanwhile. Without a contact nothing is sent (audited)."""
+    The PDF is rendered once, before the row is locked, and stored with the reminder; under the lock
+    `sent_at` says whether another worker sent it meanwhile. Without a contact nothing is sent (audited)."""
     try:
         reminder = reminder_for_sending(reminder_id)
     except Reminder.DoesNotExist:
         raise NotFound(f"Reminder {reminder_id} does not exist.") from None
     if reminder.sent_at is not None:
         return False
-    pdf = _stored_pdf(reminder) if reminder.pdf else reminder_pdf_bytes(reminder)
+    if not reminder.pdf:
+        pdf = reminder_pdf_bytes(reminder)
+        with transaction.atomic():  # stored on its own: a failed e-mail does not lose it
+            locked = Reminder.objects.select_for_update().get(pk=reminder_id)
+            if not locked.pdf:
+                locked.pdf.save(_filename(reminder), ContentFile(pdf), save=False)
+                locked.save(update_fields=["pdf"])
     with transaction.atomic():
         locked = Reminder.objects.select_for_update().get(pk=reminder_id)
         if locked.sent_at is not None:
             return False
-        if not locked.pdf:
-            locked.pdf.save(_filename(reminder), ContentFile(pdf), save=False)
-            locked.save(update_fields=["pdf"])
+        pdf = _stored_pdf(locked)
         recipients = billing_recipients(reminder.customer)
         if not recipients:
             audit_record(obj=locked, action="not_sent", actor=None,

@@ -37,7 +37,10 @@ def test_setup_periodic_tasks_registers_every_job_once() -> None:
                      "Replenishment: raise requests below reorder point": "inventory.replenishment_run",
                      "Quotes: expire past their validity": "orders.quotes_expire",
                      "Billing: invoice what is due (sweep, consolidated periods)": "billing.invoicing_sweep",
-                     "Billing: invoice queued shipments (backstop)": "billing.invoice_queued"}
+                     "Billing: invoice queued shipments (backstop)": "billing.invoice_queued",
+                     "Receivables: credit holds by the policy": "receivables.credit_holds",
+                     "Receivables: late-payment reminders": "receivables.reminder_run",
+                     "Receivables: monthly customer statements": "receivables.statements_monthly"}
 
 
 @pytest.mark.django_db
