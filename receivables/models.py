@@ -15,8 +15,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 from billing.models import CreditNote, Invoice
 from o2c.money import CurrencyField, MoneyField
@@ -383,3 +386,35 @@ class CustomerStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.as_of}"
+
+
+def validate_iban(value: str) -> None:
+    """An IBAN with a valid country, length and check digits (spaces allowed)."""
+    try:
+        IBAN(value)
+    except (SchwiftyException, ValueError) as exc:
+        raise ValidationError(f"{value!r} is not a valid IBAN ({exc}).", code="invalid_iban") from None
+
+
+class CustomerBankAccount(models.Model):
+    """A bank account a customer pays from: money from this IBAN is the customer's (statement matching).
+    Learnt when Finance matches a statement line by hand, or entered in the admin."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="bank_accounts")
+    iban = models.CharField("IBAN", max_length=34, unique=True, validators=[validate_iban],
+                            help_text="Stored compact (no spaces, upper case).")
+    name = models.CharField("account holder", max_length=200, blank=True)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "iban"]
+        constraints = [models.CheckConstraint(condition=Q(iban__regex=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"),
+                                              name="customerbankaccount_iban_compact")]
+
+    def __str__(self) -> str:
+        return f"{self.iban} ({self.customer})"
+
+    def clean(self) -> None:
+        self.iban = "".join((self.iban or "").split()).upper()

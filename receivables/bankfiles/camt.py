@@ -53,23 +53,22 @@ def _parser() -> etree.XMLParser:
                            remove_comments=True, remove_pis=True)
 
 
-def namespace_of(content: bytes) -> str | None:
-    """The root element's namespace of an XML file, or None when it is not well-formed XML."""
-    try:
-        root = etree.fromstring(content, _parser())
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    return etree.QName(root).namespace
+def _ends_early(content: bytes, error: etree.XMLSyntaxError) -> bool:
+    """Whether the XML broke off: the parser stopped at the very end of the data, still inside the
+    document (not at a tag that does not match, which is a broken file of any length)."""
+    lines = content.rstrip().split(b"\n")
+    line, column = error.position
+    at_end = line > len(lines) or (line == len(lines) and column >= len(lines[-1]) - 1)
+    return at_end and "mismatch" not in str(error.msg)
 
 
 def _root(content: bytes) -> tuple[etree._Element, str]:
     try:
         root = etree.fromstring(content, _parser())
     except etree.XMLSyntaxError as exc:
-        message = str(exc.msg or exc)
-        if "end of data" in message.lower() or "premature end" in message.lower() or "EndTag" in message:
-            raise refuse("The XML file ends too early: it is truncated or incomplete.", message) from None
-        raise refuse(f"The file is not valid XML: {message}.") from None
+        if _ends_early(content, exc):
+            raise refuse("The XML file ends too early: it is truncated or incomplete.", str(exc.msg)) from None
+        raise refuse(f"The file is not valid XML: {exc.msg}.") from None
     except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
         raise refuse(f"The file is not valid XML: {exc}.") from None
     namespace = etree.QName(root).namespace or ""

@@ -48,7 +48,9 @@ _BLZ_ACCOUNT = re.compile(r"^(\d{8})/(\d{1,10})$")
 
 def looks_like(text: str) -> bool:
     """MT940 has `:20:` and `:61:` (or at least `:25:` and `:60F:`) tags at the start of lines."""
-    has = lambda tag: re.search(rf"(?m)^:{tag}:", text) is not None  # noqa: E731
+    def has(tag: str) -> bool:
+        return re.search(rf"(?m)^:{tag}:", text) is not None
+
     return has("20") and (has("61") or (has("25") and has("60[FM]")))
 
 
@@ -94,7 +96,7 @@ def parse_details(raw: str) -> dict[str, str]:
     for code, value in zip(codes[0::2], codes[1::2], strict=False):
         sub.setdefault(code, []).append(value)
     purpose_parts = [v for code in [*(f"2{i}" for i in range(10)), "60", "61", "62", "63"] for v in sub.get(code, [])]
-    purpose = "".join(purpose_parts)
+    purpose = _fields(purpose_parts)
     remittance, end_to_end = purpose, ""
     pieces = _SEPA.split(purpose)
     if len(pieces) > 1:
