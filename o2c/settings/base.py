@@ -131,6 +131,8 @@ O2C_WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 O2C_WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # Idempotency records older than this are purged by the beat.
 O2C_IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=48)
+# Bank statement files above this size are refused before they are read (receivables).
+RECEIVABLES_STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # CSV import/export of master data in the admin (django-import-export). An import is one
 # transaction: a file with any bad row imports nothing (the admin adds rollback on validation
@@ -196,6 +198,11 @@ SPECTACULAR_SETTINGS = {
         "CreditNoteOriginEnum": "billing.enums.CreditNoteOrigin",
         "CreditReasonEnum": "billing.enums.CreditReason",
         "ReturnReasonEnum": "fulfillment.enums.ReturnReason",
+        "PaymentMethodEnum": "receivables.enums.PaymentMethod",
+        "StatementLineStatusEnum": "receivables.enums.LineStatus",
+        "DisputeStatusEnum": "receivables.enums.DisputeStatus",
+        "DisputeReasonEnum": "receivables.enums.DisputeReason",
+        "WriteOffReasonEnum": "receivables.enums.WriteOffReason",
     },
 }
 
