@@ -18,3 +18,7 @@ class ReceivablesConfig(AppConfig):
         from . import subscribers
 
         subscribe("credit_note.issued", subscribers.credit_on_credit_note, name="receivables.credit_on_credit_note")
+
+        from .views.collections import register_panels
+
+        register_panels()

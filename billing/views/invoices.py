@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 
 from o2c.audit import timeline
 from o2c.errors import DomainError, call_for_form
+from o2c.panels import panels_for
 from o2c.roles import FINANCE
 from o2c.views import RoleWorkspaceView, paginate, query_without_page
 from orders.enums import OrderStatus
@@ -147,6 +148,7 @@ def invoice_context(request: HttpRequest, invoice: Invoice, *, bound: tuple[str,
         "recipients": recipients(invoice) if "send" in forms_ else [],
         "can_credit": user.has_perm(ADD_CREDIT_NOTE) and can_credit(invoice),
         "pdf_ready": bool(invoice.pdf_sha256),
+        "panels": panels_for(invoice, request),  # what downstream apps add (receivables: payments, reminders)
         # a refused action whose form the page does not show (the invoice moved on): its error on top
         "refused": form_errors_text(bound[1]) if bound is not None and bound[0] not in forms_ else "",
     }

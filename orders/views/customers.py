@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 
 from o2c.audit import timeline
 from o2c.errors import call_for_form
+from o2c.panels import panels_for
 from o2c.views import paginate
 
 from ..forms import ContactForm, CreditForm, CustomerForm, ShippingAddressForm
@@ -73,6 +74,7 @@ def _customer_context(
         "orders": list(order_list(customer=customer)[:RECENT_DOCUMENTS]),
         "quotes": list(quote_list(customer=customer)[:RECENT_DOCUMENTS]),
         "timeline": timeline(customer),
+        "panels": panels_for(customer, request),  # what downstream apps add (receivables: the account)
         "can_edit": user.has_perm("orders.change_customer"),
         "can_sell": user.has_perm("orders.add_salesorder"),
         "address_failed": isinstance(bound, ShippingAddressForm),
