@@ -98,7 +98,8 @@ class Invoice(BillingDocument):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["customer", "due_date"], name="invoice_open_by_customer",
+            # the open items: aging, balances and the worklist read them off this index alone (index-only)
+            models.Index(fields=["customer", "currency", "due_date"], include=["amount_due"], name="invoice_open_items",
                          condition=Q(status__in=["issued", "partially_paid"])),
             models.Index(fields=["status", "issue_date"], name="invoice_status_issued"),
             models.Index(fields=["due_date"], name="invoice_open_due", condition=Q(status__in=["issued",

@@ -16,8 +16,10 @@ mixed in; pass `currency` for them).
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
 
 from django.db import connection
 from django.utils import timezone
@@ -46,35 +48,50 @@ def _scalar_rows(sql: str, params: dict) -> list:
         return list(cursor.fetchone())
 
 
-def ar_at(days: list[datetime.date], currency: str) -> list[Decimal]:
-    """AR at the end of each of `days`, from the documents' dates (four aggregate scans, any number of days)."""
-    params = {"currency": currency, **{f"d{k}": d for k, d in enumerate(days)}}
+# money settled on another currency's invoice is left out (an anti-join: cheaper than joining every invoice)
+_SAME_CURRENCY = ("NOT EXISTS (SELECT 1 FROM " + _INV + " oi WHERE oi.id = {alias}.invoice_id "
+                  "AND oi.currency <> %(currency)s)")
+_DAILY_SQL = f"""
+SELECT 'i', issue_date, SUM(gross_total), 0 FROM {_INV}
+ WHERE number IS NOT NULL AND currency = %(currency)s AND issue_date <= %(until)s GROUP BY issue_date
+UNION ALL
+SELECT 'c', issue_date, SUM(applied_amount), SUM(gross_total) FROM {_CN}
+ WHERE currency = %(currency)s AND issue_date <= %(until)s GROUP BY issue_date
+UNION ALL
+SELECT 's', a.date, SUM(a.amount + a.discount_amount), 0 FROM {_AL} a
+ WHERE a.date <= %(until)s AND {_SAME_CURRENCY.format(alias="a")} GROUP BY a.date
+UNION ALL
+SELECT 'w', w.date, SUM(w.amount), 0 FROM {_WO} w
+ WHERE w.date <= %(until)s AND {_SAME_CURRENCY.format(alias="w")} GROUP BY w.date"""
 
-    def sums(expr: str, date: str) -> str:
-        return ", ".join(f"COALESCE(SUM({expr}) FILTER (WHERE {date} <= %(d{k})s), 0)" for k in range(len(days)))
 
-    gross = _scalar_rows(f"SELECT {sums('gross_total', 'issue_date')} FROM {_INV} "
-                         "WHERE number IS NOT NULL AND currency = %(currency)s", params)
-    credited = _scalar_rows(f"SELECT {sums('applied_amount', 'issue_date')} FROM {_CN} "
-                            "WHERE currency = %(currency)s", params)
-    settled = _scalar_rows(f"SELECT {sums('a.amount + a.discount_amount', 'a.date')} FROM {_AL} a "
-                           f"JOIN {_INV} i ON i.id = a.invoice_id WHERE i.currency = %(currency)s", params)
-    written = _scalar_rows(f"SELECT {sums('w.amount', 'w.date')} FROM {_WO} w "
-                           f"JOIN {_INV} i ON i.id = w.invoice_id WHERE i.currency = %(currency)s", params)
-    return [g - c - s - w for g, c, s, w in zip(gross, credited, settled, written, strict=True)]
+class History:
+    """What was invoiced, credited, settled and written off per day (one aggregate per table, a row a
+    day), so the AR at any day and the credit sales of any window are running sums."""
 
+    def __init__(self, currency: str, until: datetime.date) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_DAILY_SQL, {"currency": currency, "until": until})
+            rows = cursor.fetchall()
+        self.days = sorted({day for _, day, _, _ in rows})
+        index = {day: k for k, day in enumerate(self.days)}
+        ar, sales = [ZERO] * len(self.days), [ZERO] * len(self.days)
+        for kind, day, amount, gross in rows:
+            k = index[day]
+            ar[k] += amount if kind == "i" else -amount
+            sales[k] += amount if kind == "i" else (-gross if kind == "c" else ZERO)
+        self._ar, self._sales = list(accumulate(ar)), list(accumulate(sales))
 
-def credit_sales(windows: list[tuple[datetime.date, datetime.date]], currency: str) -> list[Decimal]:
-    """Invoiced less credited in each (first, last) window, both days included."""
-    params = {"currency": currency}
-    cols = []
-    for k, (first, last) in enumerate(windows):
-        params[f"f{k}"], params[f"l{k}"] = first, last
-        cols.append(f"COALESCE(SUM(gross_total) FILTER (WHERE issue_date BETWEEN %(f{k})s AND %(l{k})s), 0)")
-    invoiced = _scalar_rows(f"SELECT {', '.join(cols)} FROM {_INV} WHERE number IS NOT NULL "
-                            "AND currency = %(currency)s", params)
-    credited = _scalar_rows(f"SELECT {', '.join(cols)} FROM {_CN} WHERE currency = %(currency)s", params)
-    return [i - c for i, c in zip(invoiced, credited, strict=True)]
+    def _upto(self, running: list[Decimal], day: datetime.date) -> Decimal:
+        k = bisect_right(self.days, day)
+        return running[k - 1] if k else ZERO
+
+    def ar(self, day: datetime.date) -> Decimal:
+        return self._upto(self._ar, day)
+
+    def sales(self, first: datetime.date, last: datetime.date) -> Decimal:
+        """Invoiced less credited from `first` to `last`, both days included."""
+        return self._upto(self._sales, last) - self._upto(self._sales, first - datetime.timedelta(days=1))
 
 
 def _open_today(as_of: datetime.date, currency: str) -> tuple[Decimal, Decimal]:
@@ -118,13 +135,12 @@ def receivables_kpis(as_of: datetime.date | None = None, *, currency: str | None
     as_of, currency = as_of or today, currency or default_currency()
     open_ar, overdue = (_open_today if as_of >= today else _open_then)(as_of, currency)
     start = as_of - datetime.timedelta(days=CEI_DAYS)
-    sales_90, sales_30 = credit_sales([(as_of - datetime.timedelta(days=DSO_DAYS - 1), as_of),
-                                       (start + datetime.timedelta(days=1), as_of)], currency)
-    (begin,) = ar_at([start], currency)
+    history = History(currency, as_of)
+    sales_90 = history.sales(as_of - datetime.timedelta(days=DSO_DAYS - 1), as_of)
+    sales_30, begin = history.sales(start + datetime.timedelta(days=1), as_of), history.ar(start)
     collectable = begin + sales_30 - (open_ar - overdue)
     cei = None if collectable <= 0 else _one((begin + sales_30 - open_ar) / collectable * 100)
-    pay = days_to_pay(as_of, currency=currency)
-    company = pay.get(None)
+    company = days_to_pay(as_of, currency=currency, per_customer=False).get(None)
     return ReceivablesKpis(
         as_of=as_of, currency=currency, open_ar=open_ar, overdue_ar=overdue,
         overdue_percent=None if open_ar <= 0 else _one(overdue / open_ar * 100), credit_sales_90=sales_90,
@@ -163,10 +179,12 @@ class TrendPoint:
 def dso_trend(as_of: datetime.date | None = None, *, months: int = 12, currency: str | None = None) -> list[TrendPoint]:
     """DSO at each of the last `months` month ends (the current month: as of the day)."""
     as_of, currency = as_of or timezone.localdate(), currency or default_currency()
-    days = month_ends(as_of, months)
-    ars = ar_at(days, currency)
-    sales = credit_sales([(d - datetime.timedelta(days=DSO_DAYS - 1), d) for d in days], currency)
-    return [TrendPoint(d, a, s, dso(a, s)) for d, a, s in zip(days, ars, sales, strict=True)]
+    history = History(currency, as_of)
+    points = []
+    for day in month_ends(as_of, months):
+        ar, sales = history.ar(day), history.sales(day - datetime.timedelta(days=DSO_DAYS - 1), day)
+        points.append(TrendPoint(day, ar, sales, dso(ar, sales)))
+    return points
 
 
 @dataclass
@@ -177,24 +195,27 @@ class PayingHabit:
 
 
 def days_to_pay(as_of: datetime.date | None = None, *, currency: str | None = None, months: int = 12,
-                customer_id: int | None = None) -> dict[int | None, PayingHabit]:
-    """Per customer (and under None, the company): average days from issue, and from due date, to the day
-    each invoice settled in the last `months` months was settled."""
+                customer_id: int | None = None, per_customer: bool = True) -> dict[int | None, PayingHabit]:
+    """Per customer (and under None, the company; only the company with `per_customer=False`): average
+    days from issue, and from the due date, to the day each invoice settled in the last `months` months
+    was settled (its last allocation or write-off; only those after the window's start are read)."""
     as_of, currency = as_of or timezone.localdate(), currency or default_currency()
-    sql = f"""WITH settled AS (
-                SELECT i.customer_id, i.issue_date, i.due_date, GREATEST(
-                       (SELECT MAX(a.date) FROM {_AL} a WHERE a.invoice_id = i.id),
-                       (SELECT MAX(w.date) FROM {_WO} w WHERE w.invoice_id = i.id)) AS paid_on
-                  FROM {_INV} i
-                 WHERE i.status = 'paid' AND i.currency = %(currency)s AND i.paid_amount > 0
-                   AND (%(customer)s::bigint IS NULL OR i.customer_id = %(customer)s))
-              SELECT customer_id, COUNT(*), AVG(paid_on - issue_date), AVG(paid_on - due_date)
-                FROM settled WHERE paid_on > %(since)s AND paid_on <= %(as_of)s
-               GROUP BY ROLLUP (customer_id)"""
+    grouping = "GROUP BY ROLLUP (customer_id)" if per_customer else ""
+    sql = f"""SELECT {"customer_id" if per_customer else "NULL"}, COUNT(*), AVG(paid_on - issue_date),
+                     AVG(paid_on - due_date)
+                FROM (SELECT i.customer_id, i.issue_date, i.due_date, GREATEST(a.day, w.day) AS paid_on
+                        FROM {_INV} i
+                        LEFT JOIN (SELECT invoice_id, MAX(date) AS day FROM {_AL} WHERE date > %(since)s
+                                    GROUP BY invoice_id) a ON a.invoice_id = i.id
+                        LEFT JOIN (SELECT invoice_id, MAX(date) AS day FROM {_WO} WHERE date > %(since)s
+                                    GROUP BY invoice_id) w ON w.invoice_id = i.id
+                       WHERE i.status = 'paid' AND i.currency = %(currency)s AND i.paid_amount > 0
+                         AND (%(customer)s::bigint IS NULL OR i.customer_id = %(customer)s)) settled
+               WHERE paid_on <= %(as_of)s {grouping}"""
     since = as_of - datetime.timedelta(days=round(months * 30.44))
     with connection.cursor() as cursor:
         cursor.execute(sql, {"currency": currency, "customer": customer_id, "since": since, "as_of": as_of})
-        return {c: PayingHabit(n, _one(p), _one(late)) for c, n, p, late in cursor.fetchall()}
+        return {c: PayingHabit(n, _one(p), _one(late)) for c, n, p, late in cursor.fetchall() if n}
 
 
 @dataclass
