@@ -101,7 +101,8 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["invoice", "date"], name="allocation_by_invoice")]
+        indexes = [models.Index(fields=["invoice", "date"], name="allocation_by_invoice"),
+                   models.Index(fields=["date"], name="allocation_by_date")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0, discount_amount__gte=0)
                                    & (Q(amount__gt=0) | Q(discount_amount__gt=0)),

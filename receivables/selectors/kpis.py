@@ -51,28 +51,35 @@ def _scalar_rows(sql: str, params: dict) -> list:
 # money settled on another currency's invoice is left out (an anti-join: cheaper than joining every invoice)
 _SAME_CURRENCY = ("NOT EXISTS (SELECT 1 FROM " + _INV + " oi WHERE oi.id = {alias}.invoice_id "
                   "AND oi.currency <> %(currency)s)")
+_ISSUED = "('issued', 'partially_paid', 'paid', 'cancelled')"
 _DAILY_SQL = f"""
 SELECT 'i', issue_date, SUM(gross_total), 0 FROM {_INV}
- WHERE number IS NOT NULL AND currency = %(currency)s AND issue_date <= %(until)s GROUP BY issue_date
+ WHERE status IN {_ISSUED} AND issue_date > %(since)s AND issue_date <= %(until)s AND currency = %(currency)s
+ GROUP BY issue_date
 UNION ALL
 SELECT 'c', issue_date, SUM(applied_amount), SUM(gross_total) FROM {_CN}
- WHERE currency = %(currency)s AND issue_date <= %(until)s GROUP BY issue_date
+ WHERE issue_date > %(since)s AND issue_date <= %(until)s AND currency = %(currency)s GROUP BY issue_date
 UNION ALL
 SELECT 's', a.date, SUM(a.amount + a.discount_amount), 0 FROM {_AL} a
- WHERE a.date <= %(until)s AND {_SAME_CURRENCY.format(alias="a")} GROUP BY a.date
+ WHERE a.date > %(since)s AND a.date <= %(until)s AND {_SAME_CURRENCY.format(alias="a")} GROUP BY a.date
 UNION ALL
 SELECT 'w', w.date, SUM(w.amount), 0 FROM {_WO} w
- WHERE w.date <= %(until)s AND {_SAME_CURRENCY.format(alias="w")} GROUP BY w.date"""
+ WHERE w.date > %(since)s AND w.date <= %(until)s AND {_SAME_CURRENCY.format(alias="w")} GROUP BY w.date"""
 
 
 class History:
-    """What was invoiced, credited, settled and written off per day (one aggregate per table, a row a
-    day), so the AR at any day and the credit sales of any window are running sums."""
+    """What was invoiced, credited, settled and written off per day after `since` up to `until` (one
+    aggregate per table, a row a day), so the AR at any of those days and the credit sales of any window
+    in them are running sums. Read from the beginning (no `since`), the AR is the sum of it all; read for
+    a recent window, it is counted back from `anchor`, the AR at `until` (today's: Σ amount_due), so only
+    the window's documents are read."""
 
-    def __init__(self, currency: str, until: datetime.date) -> None:
+    def __init__(self, currency: str, until: datetime.date, *, since: datetime.date | None = None,
+                 anchor: Decimal | None = None) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(_DAILY_SQL, {"currency": currency, "until": until})
+            cursor.execute(_DAILY_SQL, {"currency": currency, "until": until, "since": since or datetime.date.min})
             rows = cursor.fetchall()
+        self.since = since
         self.days = sorted({day for _, day, _, _ in rows})
         index = {day: k for k, day in enumerate(self.days)}
         ar, sales = [ZERO] * len(self.days), [ZERO] * len(self.days)
@@ -81,16 +88,22 @@ class History:
             ar[k] += amount if kind == "i" else -amount
             sales[k] += amount if kind == "i" else (-gross if kind == "c" else ZERO)
         self._ar, self._sales = list(accumulate(ar)), list(accumulate(sales))
+        total = self._ar[-1] if self._ar else ZERO
+        self._anchor_gap = ZERO if anchor is None else anchor - total
 
     def _upto(self, running: list[Decimal], day: datetime.date) -> Decimal:
         k = bisect_right(self.days, day)
         return running[k - 1] if k else ZERO
 
     def ar(self, day: datetime.date) -> Decimal:
-        return self._upto(self._ar, day)
+        if self.since is not None and day < self.since:
+            raise ValueError("the AR before the window was not read")
+        return self._anchor_gap + self._upto(self._ar, day)
 
     def sales(self, first: datetime.date, last: datetime.date) -> Decimal:
         """Invoiced less credited from `first` to `last`, both days included."""
+        if self.since is not None and first <= self.since:
+            raise ValueError("the sales before the window were not read")
         return self._upto(self._sales, last) - self._upto(self._sales, first - datetime.timedelta(days=1))
 
 
@@ -135,7 +148,9 @@ def receivables_kpis(as_of: datetime.date | None = None, *, currency: str | None
     as_of, currency = as_of or today, currency or default_currency()
     open_ar, overdue = (_open_today if as_of >= today else _open_then)(as_of, currency)
     start = as_of - datetime.timedelta(days=CEI_DAYS)
-    history = History(currency, as_of)
+    window = as_of - datetime.timedelta(days=max(DSO_DAYS, CEI_DAYS))
+    # today the AR is known (Σ amount_due): read only the window's documents and count back from it
+    history = History(currency, as_of, since=window, anchor=open_ar) if as_of >= today else History(currency, as_of)
     sales_90 = history.sales(as_of - datetime.timedelta(days=DSO_DAYS - 1), as_of)
     sales_30, begin = history.sales(start + datetime.timedelta(days=1), as_of), history.ar(start)
     collectable = begin + sales_30 - (open_ar - overdue)
