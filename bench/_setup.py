@@ -9,15 +9,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "o2c.settings.dev")
 os.environ.setdefault("DEBUG", "False")  # no query log: measure what production runs
 
 
-def setup_bench_db(name: str = "o2c_bench", *, recreate: bool = False) -> None:
-    """Django on the bench database `name` (created and migrated if missing, kept; `recreate` starts afresh)."""
+def setup_bench_db(name: str = "o2c_bench") -> None:
+    """Django on the bench database `name`, created and migrated if missing, kept."""
     import django
     from django.db import connection
 
     django.setup()
     connection.settings_dict["TEST"]["NAME"] = name
     # serialize=False: the bench data is never restored, and serializing it (1M invoices) would take minutes
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=not recreate)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=True)
 
 
 def bench_database_url() -> str:

@@ -10,8 +10,8 @@ The load writes what the services would have left, with COPY from generated rows
   `open_balance` = Σ amount_due of its open invoices;
 - the invoices, issued over the last 2 years (730 days) in number order (INV-YYYY-NNNNNN, gap-free per
   year), due at issue + the customer's term, 19 % German VAT on a net of 50–5,000 EUR. By how far past
-  due an invoice is, it is still open (issued, or partially paid) or paid: ~77 % paid (amount_due 0),
-  ~21 % open with amount_due > 0 over every aging bucket, ~1 % cancelled by a credit note in full
+  due an invoice is, it is still open (issued, or partially paid) or paid: ~80 % paid (amount_due 0),
+  ~19 % open with amount_due > 0 over every aging bucket, ~1 % cancelled by a credit note in full
   (credited_amount = gross, with its CN-YYYY-NNNNNN credit note). No invoice lines: no report reads them;
 - the payments: each customer pays in weekly runs (the Friday after the day it pays an invoice, never
   after the load day), one PAY-YYYY-NNNNNN payment per customer and run, allocated in full to the
@@ -27,9 +27,11 @@ keys and the balances by query afterwards). `--reload` empties the tables with T
 row-level DELETE triggers do not see. Then VACUUM ANALYZE, as autovacuum would do.
 
 Each figure is the best of 5 runs after a warm-up (`time.perf_counter`), as of the day of the run:
-(a) the aging report — company total by bucket and per customer; (b) customer balances — the collector
-worklist ranking customers by overdue amount × days; (c) DSO. The hand-written SQL runs on the same
-connection through a psycopg2 cursor and fetches every row.
+(a) the aging report — company total by bucket and per customer (`aging_report`); (b) customer balances —
+the collector worklist ranking customers by overdue amount × days (`collector_worklist`); (c) DSO — with
+the other KPIs of the receivables home (`receivables_kpis`), and its 12-month trend (`dso_trend`); and the
+average days to pay per customer (`days_to_pay`). The hand-written SQL runs on the same connection through
+a psycopg2 cursor, fetches every row, and must give the same figures (column "same").
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from _setup import setup_bench_db
@@ -70,7 +73,17 @@ ARGS = parse()
 setup_bench_db(DATABASE)
 
 from django.db import DatabaseError, connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
+
+from receivables.selectors.aging import aging_report  # noqa: E402
+from receivables.selectors.kpis import (  # noqa: E402
+    collector_worklist,
+    days_to_pay,
+    dso_trend,
+    month_ends,
+    receivables_kpis,
+)
 
 # ---------------------------------------------------------------------------------------------- the data
 
@@ -114,6 +127,7 @@ class Data:
     payments: dict[tuple[int, int], list[tuple[int, int]]] = field(default_factory=dict)
 
 
+ZERO = Decimal(0)
 STATUSES = ("issued", "partially_paid", "paid", "cancelled")
 ISSUED, PARTIAL, PAID, CANCELLED = range(4)
 
@@ -336,7 +350,7 @@ def prepare(reload: bool) -> None:
               f"{counts['orders_customer']:,} customers (--reload loads it again)")
         return
     started = time.perf_counter()
-    today = datetime.date.today()
+    today = timezone.localdate()
     with connection.cursor() as cur:
         if any(counts.values()):
             # TRUNCATE: the row-level append-only and frozen triggers do not fire; CASCADE empties what refers
@@ -412,92 +426,270 @@ def check() -> None:
 # ---------------------------------------------------------------------------------------------- the timings
 
 
-def best_of(fn: Callable[[], Any], runs: int = RUNS) -> tuple[float, Any]:
-    result = fn()  # warm-up
+def best_of(fn: Callable[[], Any], runs: int = RUNS) -> tuple[float, Any, int]:
+    """(best seconds, the result, the statements one call ran), after a warm-up call."""
+    statements = 0
+
+    def count(execute: Callable, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal statements
+        statements += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        result = fn()  # warm-up
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times), result
+    return min(times), result, statements
 
 
-def sql_rows(sql: str, params: dict[str, Any]) -> list[tuple]:
+def fetch(sql: str, params: dict[str, Any]) -> list[tuple]:
+    """Hand-written SQL: a psycopg2 cursor on the same connection, every row fetched."""
     with connection.connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
 
+OPEN_SQL = "status IN ('issued', 'partially_paid')"
+# a day's bucket by its due date (days past due = as_of − due_date): current ≤ 0, 1–30, 31–60, 61–90, 91+
 BUCKETS_SQL = """
-    sum(i.amount_due) FILTER (WHERE i.due_date >= %(as_of)s) AS current,
-    sum(i.amount_due) FILTER (WHERE i.due_date < %(as_of)s AND i.due_date >= %(as_of)s - 30) AS d1_30,
-    sum(i.amount_due) FILTER (WHERE i.due_date < %(as_of)s - 30 AND i.due_date >= %(as_of)s - 60) AS d31_60,
-    sum(i.amount_due) FILTER (WHERE i.due_date < %(as_of)s - 60 AND i.due_date >= %(as_of)s - 90) AS d61_90,
-    sum(i.amount_due) FILTER (WHERE i.due_date < %(as_of)s - 90) AS d90_plus,
-    sum(i.amount_due) AS total"""
+           sum(amount_due) FILTER (WHERE due_date >= %(as_of)s) AS current,
+           sum(amount_due) FILTER (WHERE due_date < %(as_of)s AND due_date >= %(as_of)s - 30) AS d1_30,
+           sum(amount_due) FILTER (WHERE due_date < %(as_of)s - 30 AND due_date >= %(as_of)s - 60) AS d31_60,
+           sum(amount_due) FILTER (WHERE due_date < %(as_of)s - 60 AND due_date >= %(as_of)s - 90) AS d61_90,
+           sum(amount_due) FILTER (WHERE due_date < %(as_of)s - 90) AS d90_plus,
+           sum(amount_due) AS total"""
 
-# (a) aging: per customer (with its number and name) and the company total, one pass (GROUPING SETS)
+# (a) aging: per customer and currency, with the customer's number and name, largest first; the company's
+# total per currency is summed from these rows (as a GROUPING SETS row it costs a sort: slower)
 AGING_SQL = f"""
-SELECT a.*, c.number, c.legal_name FROM (
-    SELECT i.customer_id, {BUCKETS_SQL}
-      FROM billing_invoice i
-     WHERE i.status IN ('issued', 'partially_paid') AND i.issue_date <= %(as_of)s AND i.amount_due > 0
-     GROUP BY GROUPING SETS ((i.customer_id), ())
-) a LEFT JOIN orders_customer c ON c.id = a.customer_id
-ORDER BY a.customer_id NULLS FIRST
+SELECT a.customer_id, c.number, c.legal_name, a.currency, a.invoices,
+       a.current, a.d1_30, a.d31_60, a.d61_90, a.d90_plus, a.total
+  FROM (SELECT customer_id, currency, count(*) AS invoices, {BUCKETS_SQL}
+          FROM billing_invoice
+         WHERE {OPEN_SQL} AND amount_due > 0
+         GROUP BY customer_id, currency) a
+  JOIN orders_customer c ON c.id = a.customer_id
+ ORDER BY a.total DESC, c.number
 """
 
-# (b) customer balances: the collector worklist, customers ranked by overdue amount × days overdue
-WORKLIST_SQL = """
-SELECT c.id, c.number, c.legal_name, c.open_balance, w.overdue, w.weight, w.oldest_due, w.invoices
-  FROM (SELECT i.customer_id, sum(i.amount_due) AS overdue, sum(i.amount_due * (%(as_of)s - i.due_date)) AS weight,
-               min(i.due_date) AS oldest_due, count(*) AS invoices
-          FROM billing_invoice i
-         WHERE i.status IN ('issued', 'partially_paid') AND i.due_date < %(as_of)s AND i.amount_due > 0
-         GROUP BY i.customer_id
-         ORDER BY weight DESC LIMIT %(limit)s) w
+
+def aging_by_sql(params: dict[str, Any]) -> tuple[list[tuple], dict[str, list]]:
+    rows = fetch(AGING_SQL, params)
+    totals: dict[str, list] = {}
+    for row in rows:
+        total = totals.setdefault(row[3], [0, ZERO, ZERO, ZERO, ZERO, ZERO])
+        total[0] += row[4]
+        for k in range(5):
+            total[k + 1] += row[k + 5] or ZERO
+    return rows, totals
+
+
+# (b) customer balances: the collector worklist, customers ranked by overdue amount × days overdue, with
+# their open balance, hold flags, highest reminder level on an open invoice and open disputes
+WORKLIST_SQL = f"""
+SELECT w.customer_id, c.number, c.legal_name, w.currency, c.open_balance, w.overdue, w.oldest, w.priority,
+       c.credit_hold, c.do_not_dun,
+       (SELECT max(r.level) FROM receivables_reminderlog r JOIN billing_invoice ri ON ri.id = r.invoice_id
+         WHERE ri.customer_id = w.customer_id AND ri.{OPEN_SQL}),
+       (SELECT count(*) FROM receivables_dispute d WHERE d.customer_id = w.customer_id AND d.status = 'open')
+  FROM (SELECT customer_id, currency, sum(amount_due) AS overdue, max(%(as_of)s - due_date) AS oldest,
+               sum(amount_due * (%(as_of)s - due_date)) AS priority
+          FROM billing_invoice
+         WHERE {OPEN_SQL} AND amount_due > 0 AND due_date < %(as_of)s
+         GROUP BY customer_id, currency
+         ORDER BY priority DESC LIMIT %(limit)s) w
   JOIN orders_customer c ON c.id = w.customer_id
- ORDER BY w.weight DESC, c.id
+ ORDER BY w.priority DESC, c.number
 """
 
-# (c) DSO (countback is a later choice of the app; here the standard method): AR now over the credit sales
-# of the last 90 days × 90
-DSO_SQL = """
-SELECT ar.total AS receivables, sales.total AS credit_sales,
-       round(ar.total / nullif(sales.total, 0) * %(days)s, 1) AS dso
-  FROM (SELECT coalesce(sum(amount_due), 0) AS total FROM billing_invoice
-         WHERE status IN ('issued', 'partially_paid') AND issue_date <= %(as_of)s) ar,
-       (SELECT coalesce(sum(gross_total), 0) AS total FROM billing_invoice
-         WHERE status IN ('issued', 'partially_paid', 'paid', 'cancelled')
-           AND issue_date > %(as_of)s - %(days)s AND issue_date <= %(as_of)s) sales
+# invoices settled in (since, as_of], on the day of their last allocation or write-off: only the allocations
+# after `since` are read (an invoice settled in the window has one, and its last one is among them)
+SETTLED_SQL = """
+      FROM billing_invoice i
+      LEFT JOIN (SELECT invoice_id, max(date) AS day FROM receivables_allocation WHERE date > %(since)s
+                  GROUP BY invoice_id) a ON a.invoice_id = i.id
+      LEFT JOIN (SELECT invoice_id, max(date) AS day FROM receivables_writeoff WHERE date > %(since)s
+                  GROUP BY invoice_id) w ON w.invoice_id = i.id
+     WHERE i.status = 'paid' AND i.currency = %(currency)s AND i.paid_amount > 0
+       AND greatest(a.day, w.day) <= %(as_of)s"""
+# money settled on another currency's invoice is left out (the invoice says the currency)
+OTHER_CURRENCY = ("NOT EXISTS (SELECT 1 FROM billing_invoice oi WHERE oi.id = {alias}.invoice_id "
+                  "AND oi.currency <> %(currency)s)")
+
+# (c) the KPIs of the receivables home: AR and overdue AR now, credit sales of 90 and 30 days, AR 30 days
+# ago (from the documents' dates), days to pay and days late over the invoices settled in 12 months,
+# unapplied credit, open disputes; DSO, overdue % and CEI are arithmetic on these
+KPIS_SQL = f"""
+WITH inv AS (
+    SELECT coalesce(sum(amount_due) FILTER (WHERE {OPEN_SQL}), 0) AS open_ar,
+           coalesce(sum(amount_due) FILTER (WHERE {OPEN_SQL} AND due_date < %(as_of)s), 0) AS overdue,
+           coalesce(sum(gross_total) FILTER (WHERE issue_date BETWEEN %(from_90)s AND %(as_of)s), 0) AS sales_90,
+           coalesce(sum(gross_total) FILTER (WHERE issue_date > %(start)s AND issue_date <= %(as_of)s), 0) AS sales_30,
+           coalesce(sum(gross_total) FILTER (WHERE issue_date <= %(start)s), 0) AS gross_start
+      FROM billing_invoice WHERE number IS NOT NULL AND currency = %(currency)s),
+cn AS (
+    SELECT coalesce(sum(gross_total) FILTER (WHERE issue_date BETWEEN %(from_90)s AND %(as_of)s), 0) AS cn_90,
+           coalesce(sum(gross_total) FILTER (WHERE issue_date > %(start)s AND issue_date <= %(as_of)s), 0) AS cn_30,
+           coalesce(sum(applied_amount) FILTER (WHERE issue_date <= %(start)s), 0) AS cn_start
+      FROM billing_creditnote WHERE currency = %(currency)s),
+al AS (
+    SELECT coalesce(sum(a.amount + a.discount_amount), 0) AS settled_start FROM receivables_allocation a
+     WHERE a.date <= %(start)s AND {OTHER_CURRENCY.format(alias="a")}),
+wo AS (
+    SELECT coalesce(sum(w.amount), 0) AS written_start FROM receivables_writeoff w
+     WHERE w.date <= %(start)s AND {OTHER_CURRENCY.format(alias="w")}),
+habit AS (
+    SELECT count(*) AS settled, avg(greatest(a.day, w.day) - i.issue_date) AS days_to_pay,
+           avg(greatest(a.day, w.day) - i.due_date) AS days_late {SETTLED_SQL})
+SELECT inv.*, cn.*, al.*, wo.*, habit.*,
+       (SELECT coalesce(sum(unapplied_amount), 0) FROM receivables_payment
+         WHERE unapplied_amount > 0 AND currency = %(currency)s) AS unapplied,
+       (SELECT count(*) FROM receivables_dispute d JOIN billing_invoice i ON i.id = d.invoice_id
+         WHERE d.status = 'open' AND i.currency = %(currency)s) AS disputes
+  FROM inv, cn, al, wo, habit
 """
+
+# (d) days to pay and days late per customer (and the company: customer_id NULL)
+DAYS_TO_PAY_SQL = f"""
+SELECT i.customer_id, count(*), avg(greatest(a.day, w.day) - i.issue_date), avg(greatest(a.day, w.day) - i.due_date)
+       {SETTLED_SQL}
+ GROUP BY ROLLUP (i.customer_id)
+"""
+
+
+# (e) the DSO trend: per day, what was invoiced, credited, settled and written off (one aggregate per table,
+# ~730 rows each); AR at each month end and the credit sales of the 90 days up to it are running sums of these
+TREND_SQL = f"""
+SELECT 'invoiced', issue_date, sum(gross_total), 0 FROM billing_invoice
+ WHERE number IS NOT NULL AND currency = %(currency)s AND issue_date <= %(as_of)s GROUP BY issue_date
+UNION ALL
+SELECT 'credited', issue_date, sum(applied_amount), sum(gross_total) FROM billing_creditnote
+ WHERE currency = %(currency)s AND issue_date <= %(as_of)s GROUP BY issue_date
+UNION ALL
+SELECT 'settled', a.date, sum(a.amount + a.discount_amount), 0 FROM receivables_allocation a
+ WHERE a.date <= %(as_of)s AND {OTHER_CURRENCY.format(alias="a")} GROUP BY a.date
+UNION ALL
+SELECT 'written off', w.date, sum(w.amount), 0 FROM receivables_writeoff w
+ WHERE w.date <= %(as_of)s AND {OTHER_CURRENCY.format(alias="w")} GROUP BY w.date
+"""
+
+
+def one(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def kpis_by_sql(params: dict[str, Any]) -> dict[str, Any]:
+    (row,) = fetch(KPIS_SQL, params)
+    names = ("open_ar", "overdue", "sales_90", "sales_30", "gross_start", "cn_90", "cn_30", "cn_start",
+             "settled_start", "written_start", "settled", "days_to_pay", "days_late", "unapplied", "disputes")
+    k = dict(zip(names, row, strict=True))
+    sales_90, sales_30 = k["sales_90"] - k["cn_90"], k["sales_30"] - k["cn_30"]
+    begin = k["gross_start"] - k["cn_start"] - k["settled_start"] - k["written_start"]
+    collectable = begin + sales_30 - (k["open_ar"] - k["overdue"])
+    return {"open_ar": k["open_ar"], "overdue_ar": k["overdue"], "credit_sales_90": sales_90,
+            "dso": one(k["open_ar"] / sales_90 * 90) if sales_90 > 0 else None,
+            "overdue_percent": one(k["overdue"] / k["open_ar"] * 100) if k["open_ar"] > 0 else None,
+            "cei": one((begin + sales_30 - k["open_ar"]) / collectable * 100) if collectable > 0 else None,
+            "average_days_to_pay": one(k["days_to_pay"]), "average_days_late": one(k["days_late"]),
+            "unapplied_credit": k["unapplied"], "open_disputes": k["disputes"]}
+
+
+def trend_by_sql(params: dict[str, Any], days: list[datetime.date]) -> list[tuple]:
+    """[(month end, AR, credit sales of the 90 days up to it)]."""
+    rows = fetch(TREND_SQL, params)
+    points = []
+    for day in days:
+        first = day - datetime.timedelta(days=89)
+        ar = sales = ZERO
+        for kind, date, amount, credited_gross in rows:
+            if date <= day:
+                ar += amount if kind == "invoiced" else -amount
+                if date >= first:
+                    sales += amount if kind == "invoiced" else -credited_gross
+        points.append((day, ar, sales))
+    return points
+
+
+@dataclass
+class Figure:
+    name: str
+    app: Callable[[], Any]
+    sql: Callable[[], Any]
+    same: Callable[[Any, Any], bool]  # (app result, SQL result) → the same figures?
+
+
+def figures(as_of: datetime.date) -> list[Figure]:
+    params = {"as_of": as_of, "limit": 50, "currency": "EUR", "from_90": as_of - datetime.timedelta(days=89),
+              "start": as_of - datetime.timedelta(days=30), "since": as_of - datetime.timedelta(days=round(12 * 30.44))}
+    months = month_ends(as_of, 12)
+
+    def same_aging(report: Any, by_sql: tuple[list[tuple], dict[str, list]]) -> bool:
+        rows, totals = by_sql
+        total = report.totals["EUR"]
+        return (len(report.rows) == len(rows) and [total.invoices, *total.cells()] == totals["EUR"]
+                and [r.customer_id for r in report.rows] == [row[0] for row in rows])
+
+    def same_worklist(worklist: list, rows: list[tuple]) -> bool:
+        return [(w.customer_id, w.priority, w.overdue) for w in worklist] == [(r[0], r[7], r[5]) for r in rows]
+
+    def same_kpis(kpis: Any, by_sql: dict[str, Any]) -> bool:
+        return all(getattr(kpis, name) == value for name, value in by_sql.items())
+
+    def same_days_to_pay(habits: dict, rows: list[tuple]) -> bool:
+        return len(habits) == len(rows) and all(
+            (habits[c].invoices, habits[c].days_to_pay, habits[c].days_late) == (n, one(p), one(late))
+            for c, n, p, late in rows)
+
+    def same_trend(points: list, rows: list[tuple]) -> bool:
+        return [(p.date, p.ar, p.sales_90) for p in points] == rows
+
+    return [
+        Figure("(a) aging report (company + per customer)", lambda: aging_report(as_of),
+               lambda: aging_by_sql(params), same_aging),
+        Figure("(b) customer balances: collector worklist", lambda: collector_worklist(as_of, limit=50),
+               lambda: fetch(WORKLIST_SQL, params), same_worklist),
+        Figure("(c) DSO: receivables_kpis (all KPIs)", lambda: receivables_kpis(as_of),
+               lambda: kpis_by_sql(params), same_kpis),
+        Figure("(c) DSO trend, 12 month ends", lambda: dso_trend(as_of, months=12),
+               lambda: trend_by_sql(params, months), same_trend),
+        Figure("    days to pay per customer", lambda: days_to_pay(as_of),
+               lambda: fetch(DAYS_TO_PAY_SQL, params), same_days_to_pay),
+    ]
 
 
 def environment() -> str:
     with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        version = cur.fetchone()[0]
-        cur.execute("SELECT count(*) FILTER (WHERE status IN ('issued', 'partially_paid')), count(*) "
-                    "FROM billing_invoice")
+        cur.execute("SELECT current_setting('server_version'), current_setting('shared_buffers'), "
+                    "current_setting('work_mem'), pg_size_pretty(pg_relation_size('billing_invoice'))")
+        version, buffers, work_mem, size = cur.fetchone()
+        cur.execute(f"SELECT count(*) FILTER (WHERE {OPEN_SQL}), count(*) FROM billing_invoice")
         open_count, invoices = cur.fetchone()
     counts = loaded_counts()
-    return (f"PostgreSQL {version}; {invoices:,} invoices ({open_count:,} open), "
-            f"{counts['orders_customer']:,} customers, {counts['receivables_payment']:,} payments, "
-            f"{counts['receivables_allocation']:,} allocations, {counts['billing_creditnote']:,} credit notes")
+    return (f"PostgreSQL {version} (shared_buffers {buffers}, work_mem {work_mem}); billing_invoice {size}\n"
+            f"rows: {invoices:,} invoices ({open_count:,} open), {counts['orders_customer']:,} customers, "
+            f"{counts['receivables_payment']:,} payments, {counts['receivables_allocation']:,} allocations, "
+            f"{counts['billing_creditnote']:,} credit notes")
 
 
 def main() -> None:
     prepare(ARGS.reload)
-    as_of = datetime.date.today()
-    params = {"as_of": as_of, "limit": 50, "days": 90}
+    as_of = timezone.localdate()
     print(environment())
-    rows = []
-    for name, sql in (("aging report", AGING_SQL), ("collector worklist", WORKLIST_SQL), ("DSO", DSO_SQL)):
-        seconds, result = best_of(lambda sql=sql: sql_rows(sql, params))
-        rows.append((name, seconds, len(result)))
-    print(f"as of {as_of}, best of {RUNS} after a warm-up")
-    for name, seconds, count in rows:
-        print(f"{name:<20} SQL {seconds * 1000:8.1f} ms  {count:>7,} rows")
+    print(f"as of {as_of}; best of {RUNS} after a warm-up; DESIGN.md §8: each well under 1 s, app/SQL ≤ 2; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'figure':<44}{'app ms':>9}{'SQL ms':>9}{'app/SQL':>9}{'queries':>9}{'rows':>8}  same  budget")
+    for figure in figures(as_of):
+        app_seconds, app_result, queries = best_of(figure.app)
+        sql_seconds, sql_result, _ = best_of(figure.sql)
+        rows = len(app_result) if isinstance(app_result, list | dict) else len(getattr(app_result, "rows", [1]))
+        ratio = app_seconds / sql_seconds
+        budget = "ok" if app_seconds < 1 and ratio <= 2 else "OVER"
+        print(f"{figure.name:<44}{app_seconds * 1000:9.1f}{sql_seconds * 1000:9.1f}{ratio:9.2f}{queries:9d}"
+              f"{rows:8,}  {'yes' if figure.same(app_result, sql_result) else 'NO':<4}  {budget}", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     connection.close()
 
 

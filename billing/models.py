@@ -94,6 +94,8 @@ class Invoice(BillingDocument):
     amount_due = MoneyField(default=0, editable=False, help_text="Gross − credited − paid (receivables pays).")
     credited_amount = MoneyField(default=0, editable=False)
     paid_amount = MoneyField(default=0, editable=False, help_text="Kept by receivables.")
+    settled_on = models.DateField(null=True, blank=True, editable=False,
+                                  help_text="The day receivables settled it in full (kept by receivables).")
 
     class Meta:
         ordering = ["-id"]
@@ -102,6 +104,9 @@ class Invoice(BillingDocument):
             models.Index(fields=["customer", "currency", "due_date"], include=["amount_due"], name="invoice_open_items",
                          condition=Q(status__in=["issued", "partially_paid"])),
             models.Index(fields=["status", "issue_date"], name="invoice_status_issued"),
+            # days to pay: the invoices settled in a window, read off this index alone
+            models.Index(fields=["currency", "settled_on"], include=["customer", "issue_date", "due_date"],
+                         name="invoice_settled", condition=Q(status="paid", settled_on__isnull=False)),
             models.Index(fields=["due_date"], name="invoice_open_due", condition=Q(status__in=["issued",
                                                                                                 "partially_paid"])),
             models.Index(fields=["pdf_rendered_at"], name="invoice_pdf_pending",

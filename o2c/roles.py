@@ -21,7 +21,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_*",
         "fulfillment.view_*",
         "billing.view_*",
-        "receivables.view_*",
+        # what a customer paid, owes and contests; not the bank's statements and accounts
+        "receivables.view_payment",
+        "receivables.view_allocation",
+        "receivables.view_refund",
+        "receivables.view_writeoff",
+        "receivables.view_promisetopay",
+        "receivables.view_dispute",
+        "receivables.view_reminder",
+        "receivables.view_reminderlog",
+        "receivables.view_policycredithold",
+        "receivables.view_customerstatement",
+        "receivables.view_dunningpolicy",
+        "receivables.view_dunninglevel",
     ],
     WAREHOUSE: [
         "inventory.*",
@@ -30,7 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     FINANCE: [
         "billing.*",
-        "receivables.*",
+        "receivables.*",  # incl. receivables.apply_cash: payments and bank statements
         "orders.view_*",
         "orders.change_customer",
         "orders.manage_credit",

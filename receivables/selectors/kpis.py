@@ -213,20 +213,15 @@ def days_to_pay(as_of: datetime.date | None = None, *, currency: str | None = No
                 customer_id: int | None = None, per_customer: bool = True) -> dict[int | None, PayingHabit]:
     """Per customer (and under None, the company; only the company with `per_customer=False`): average
     days from issue, and from the due date, to the day each invoice settled in the last `months` months
-    was settled (its last allocation or write-off; only those after the window's start are read)."""
+    was settled in full (`settled_on`, kept by the allocation and write-off services)."""
     as_of, currency = as_of or timezone.localdate(), currency or default_currency()
     grouping = "GROUP BY ROLLUP (customer_id)" if per_customer else ""
-    sql = f"""SELECT {"customer_id" if per_customer else "NULL"}, COUNT(*), AVG(paid_on - issue_date),
-                     AVG(paid_on - due_date)
-                FROM (SELECT i.customer_id, i.issue_date, i.due_date, GREATEST(a.day, w.day) AS paid_on
-                        FROM {_INV} i
-                        LEFT JOIN (SELECT invoice_id, MAX(date) AS day FROM {_AL} WHERE date > %(since)s
-                                    GROUP BY invoice_id) a ON a.invoice_id = i.id
-                        LEFT JOIN (SELECT invoice_id, MAX(date) AS day FROM {_WO} WHERE date > %(since)s
-                                    GROUP BY invoice_id) w ON w.invoice_id = i.id
-                       WHERE i.status = 'paid' AND i.currency = %(currency)s AND i.paid_amount > 0
-                         AND (%(customer)s::bigint IS NULL OR i.customer_id = %(customer)s)) settled
-               WHERE paid_on <= %(as_of)s {grouping}"""
+    sql = f"""SELECT {"customer_id" if per_customer else "NULL"}, COUNT(*), AVG(settled_on - issue_date),
+                     AVG(settled_on - due_date)
+                FROM {_INV}
+               WHERE status = 'paid' AND settled_on IS NOT NULL AND currency = %(currency)s
+                 AND settled_on > %(since)s AND settled_on <= %(as_of)s
+                 AND (%(customer)s::bigint IS NULL OR customer_id = %(customer)s) {grouping}"""
     since = as_of - datetime.timedelta(days=round(months * 30.44))
     with connection.cursor() as cursor:
         cursor.execute(sql, {"currency": currency, "customer": customer_id, "since": since, "as_of": as_of})

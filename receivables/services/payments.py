@@ -148,6 +148,8 @@ def _apply(payment: Payment, plans: list[Plan], actor: AbstractBaseUser | None) 
         invoice.amount_due -= settled
         invoice.paid_amount += settled
         invoice.status = InvoiceStatus.PAID if invoice.amount_due == 0 else InvoiceStatus.PARTIALLY_PAID
+        if invoice.status == InvoiceStatus.PAID:
+            invoice.settled_on = max(payment.received_date, invoice.issue_date)
         invoice.updated_at = now
         if invoice.status != before and invoice.status not in INVOICE_TRANSITIONS[before]:
             raise InvalidTransition(f"An invoice that is {before} cannot become {invoice.status}.")
@@ -159,7 +161,7 @@ def _apply(payment: Payment, plans: list[Plan], actor: AbstractBaseUser | None) 
                           data=lambda inv: {"payment": payment.number, "amount": by_invoice[inv.pk].amount,
                                             "discount": by_invoice[inv.pk].discount, "amount_due": inv.amount_due})
     paid = [p.invoice for p in plans if p.invoice.status == InvoiceStatus.PAID]
-    bulk_set([p.invoice for p in plans], ["amount_due", "paid_amount", "status", "updated_at"])
+    bulk_set([p.invoice for p in plans], ["amount_due", "paid_amount", "status", "settled_on", "updated_at"])
     total = sum((p.amount for p in plans), ZERO)
     payment.allocated_amount += total
     payment.unapplied_amount -= total
@@ -357,8 +359,8 @@ def invoice_write_off(*, invoice_id: int, reason: str, actor: AbstractBaseUser |
     write_off = WriteOff.objects.create(invoice=invoice, amount=amount, reason=reason, note=(note or "")[:500],
                                         date=timezone.localdate(), created_by=actor_or_none(actor))
     invoice.amount_due, invoice.paid_amount = ZERO, invoice.paid_amount + amount
-    invoice.status = InvoiceStatus.PAID
-    invoice.save(update_fields=["amount_due", "paid_amount", "status", "updated_at"])
+    invoice.status, invoice.settled_on = InvoiceStatus.PAID, write_off.date
+    invoice.save(update_fields=["amount_due", "paid_amount", "status", "settled_on", "updated_at"])
     customers_owe({invoice.customer_id: -amount})
     audit_record(obj=invoice, action="written_off", actor=actor, from_state=before, to_state=invoice.status,
                  data={"amount": amount, "reason": reason, "note": write_off.note})

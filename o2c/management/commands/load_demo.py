@@ -16,6 +16,7 @@ from o2c.models import WebhookEndpoint
 from o2c.roles import ADMIN, FINANCE, SALES, WAREHOUSE
 from o2c.webhooks import webhook_endpoint_create
 from orders.demo import load_orders_demo
+from receivables.demo import load_receivables_demo
 
 DEMO_USERS = [
     ("sales", "Sam", "Seller", SALES),
@@ -71,6 +72,9 @@ class Command(BaseCommand):
         books = load_billing_demo(actor=users[FINANCE], sales=users[SALES], warehouse=users[WAREHOUSE])
         if any(books.values()):
             self.stdout.write("Billing demo: " + ", ".join(f"{n} {what}" for what, n in books.items() if n) + ".")
+        cash = load_receivables_demo(actor=users[FINANCE], sales=users[SALES], warehouse=users[WAREHOUSE])
+        if any(cash.values()):
+            self.stdout.write("Receivables demo: " + ", ".join(f"{n} {what}" for what, n in cash.items() if n) + ".")
         self.stdout.write(self.style.SUCCESS("Demo company loaded. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} password: {password:<12} ({role})")

@@ -1,1 +1,0 @@
-"""Admin registrations of this app's models."""
