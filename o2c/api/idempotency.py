@@ -29,7 +29,20 @@ class _Replay(Exception):
 def _request_hash(request: Request) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode() + b" " + request.get_full_path().encode() + b"\n")
-    digest.update(request._request.body)
+    if request.content_type.startswith("multipart/"):
+        # an upload (a bank statement) may be larger than Django keeps in memory: hash the parsed fields
+        # and each file's content in chunks instead of the raw body
+        for name, value in sorted(request.data.items()) if hasattr(request.data, "items") else ():
+            if not hasattr(value, "chunks"):
+                digest.update(f"{name}={value}\n".encode())
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request._request.body)
     return digest.hexdigest()
 
 

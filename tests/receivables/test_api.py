@@ -739,3 +739,17 @@ def test_the_warehouse_and_anonymous_get_nothing(warehouse_api: APIClient) -> No
             assert response.status_code in (401, 403), response.request
             _error(response)
     assert _state() == before
+
+
+def test_a_large_upload_with_an_idempotency_key_is_imported_once_and_replayed(finance_api: APIClient) -> None:
+    invoice = _invoice(billing_customer())
+    content = _statement(invoice)
+    padded = content.replace(b"</Document>", b"<!--" + b"x" * (3 * 1024 * 1024) + b"--></Document>")
+    assert len(padded) > 2_621_440  # more than Django keeps in memory (DATA_UPLOAD_MAX_MEMORY_SIZE)
+    first = _ok(_upload(finance_api, padded, HTTP_IDEMPOTENCY_KEY="upload-1"), 201)
+    replay = _upload(finance_api, padded, HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["statement"]["id"] == first["statement"]["id"]
+    other = _upload(finance_api, content, HTTP_IDEMPOTENCY_KEY="upload-1")
+    assert other.status_code == 422 and _error(other, 422)["code"] == "idempotency_key_reused"
+    assert BankStatement.objects.count() == 1
