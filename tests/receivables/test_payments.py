@@ -164,7 +164,7 @@ def test_the_credit_note_event_records_the_credit_through_the_subscriber() -> No
 def test_a_small_residual_is_written_off_and_a_large_one_refused() -> None:
     invoice = issued_invoice([(1, "100.00", "standard")])
     payment_of(invoice.customer, "110.00", invoices=[(invoice, "110.00")])
-    with pytest.raises(Conflict, match="only balances up to 5.00"):
+    with pytest.raises(Conflict, match=r"only balances up to 5\.00"):
         invoice_write_off(invoice_id=invoice.pk, reason="small_balance", actor=None)
     payment_of(invoice.customer, "5.50", invoices=[(invoice, "5.50")])
     write_off = invoice_write_off(invoice_id=invoice.pk, reason="bank_charges", note="fee kept by bank", actor=None)
@@ -241,7 +241,7 @@ def test_allocating_more_than_the_payment_has_is_refused() -> None:
     first = issued_invoice([(1, "100.00", "standard")], customer=customer)
     second = issued_invoice([(1, "100.00", "standard")], customer=customer)
     payment = payment_of(customer, "150.00")
-    with pytest.raises(ValidationFailed, match="150.00 EUR left"):
+    with pytest.raises(ValidationFailed, match=r"150\.00 EUR left"):
         payment_allocate(payment_id=payment.pk, allocations=[{"invoice": first.pk, "amount": "100.00"},
                                                              {"invoice": second.pk, "amount": "60.00"}], actor=None)
     assert not Allocation.objects.exists()
