@@ -12,7 +12,8 @@ The load writes what the services would have left, with COPY from generated rows
   year), due at issue + the customer's term, 19 % German VAT on a net of 50–5,000 EUR. By how far past
   due an invoice is, it is still open (issued, or partially paid) or paid: ~80 % paid (amount_due 0),
   ~19 % open with amount_due > 0 over every aging bucket, ~1 % cancelled by a credit note in full
-  (credited_amount = gross, with its CN-YYYY-NNNNNN credit note). No invoice lines: no report reads them;
+  (credited_amount = gross, with its CN-YYYY-NNNNNN credit note); a paid invoice's `settled_on` is the day
+  of the allocation that paid it, as receivables stores it. No invoice lines: no report reads them;
 - the payments: each customer pays in weekly runs (the Friday after the day it pays an invoice, never
   after the load day), one PAY-YYYY-NNNNNN payment per customer and run, allocated in full to the
   invoices it settles (receivables_allocation dated the payment's day); a partial payment leaves its
@@ -25,6 +26,12 @@ foreign-key checks, billing's "issued documents are frozen" and receivables' app
 not fire for the bulk COPY (the rows are consistent by construction, and the script checks the foreign
 keys and the balances by query afterwards). `--reload` empties the tables with TRUNCATE, which the
 row-level DELETE triggers do not see. Then VACUUM ANALYZE, as autovacuum would do.
+
+Data loaded before invoices kept `settled_on` (billing 0005, which the set-up's migrate adds) has it NULL
+on the paid invoices: the first run fills it with one UPDATE (the day of each one's last allocation or
+write-off; replica role again, for speed: the frozen-invoice trigger allows `settled_on` but costs ~4× the
+time), rewrites the table in id order (CLUSTER: the UPDATE leaves every paid row's old version behind, a
+table twice the size out of issue order, which a fresh load does not have), VACUUM ANALYZE, and checks.
 
 Each figure is the best of 5 runs after a warm-up (`time.perf_counter`), as of the day of the run:
 (a) the aging report — company total by bucket and per customer (`aging_report`); (b) customer balances —
@@ -121,6 +128,7 @@ class Data:
     inv_status: list[int] = field(default_factory=list)  # index into STATUSES
     inv_net: list[int] = field(default_factory=list)
     inv_paid: list[int] = field(default_factory=list)
+    inv_settled: list[int] = field(default_factory=list)  # the paid ones' allocation date, else 0
     # credit notes: (date, invoice index)
     credit_notes: list[tuple[int, int]] = field(default_factory=list)
     # payments: (received date, customer) → [(invoice index, cents), ...]
@@ -156,7 +164,7 @@ def generate(today: datetime.date, first_ids: dict[str, int]) -> Data:
     data.inv_customer = rng.choices(range(CUSTOMERS), cum_weights=weights, k=INVOICES)
     data.inv_issue = sorted(start + rng.randrange(DAYS) for _ in range(INVOICES))
     data.inv_net = [rng.randint(5_000, 500_000) for _ in range(INVOICES)]
-    status, paid_cents = data.inv_status, data.inv_paid
+    status, paid_cents, settled = data.inv_status, data.inv_paid, data.inv_settled
     for i in range(INVOICES):
         customer, issue, net = data.inv_customer[i], data.inv_issue[i], data.inv_net[i]
         term = TERMS[data.customer_term[customer]][0]
@@ -165,6 +173,7 @@ def generate(today: datetime.date, first_ids: dict[str, int]) -> Data:
             status.append(CANCELLED)
             paid_cents.append(0)
             data.credit_notes.append((min(issue + rng.randint(1, 20), t), i))
+            settled.append(0)
         elif rng.random() < open_probability(t - issue - term):
             if rng.random() < 0.4:  # a part paid
                 paid = rng.randint(gross // 10, gross * 9 // 10) or 1
@@ -177,11 +186,14 @@ def generate(today: datetime.date, first_ids: dict[str, int]) -> Data:
                 status.append(ISSUED)
                 paid_cents.append(0)
                 data.customer_open[customer] += gross
+            settled.append(0)
         else:
             status.append(PAID)
             paid_cents.append(gross)
             days = min(max(0, term + int(rng.gauss(3, 15))), t - issue)
-            data.payments.setdefault((payment_day(issue + days, t), customer), []).append((i, gross))
+            day = payment_day(issue + days, t)  # ≥ issue: the allocation's date, the day it settled
+            data.payments.setdefault((day, customer), []).append((i, gross))
+            settled.append(day)
     return data
 
 
@@ -268,14 +280,15 @@ def load(data: Data, term_ids: list[int], progress: Progress) -> dict[str, dict[
             credited = gross if status == CANCELLED else 0
             due = issue + TERMS[data.customer_term[customer]][0]
             at = f"{iso(issue)} 09:00:00+00"
+            settled = iso(data.inv_settled[i]) if data.inv_settled[i] else "\\N"
             yield (f"{ids['invoice'] + i}\t{invoice_numbers[i]}\t{iso(issue)}\t{iso(due)}\t{STATUSES[status]}\t"
                    f"{money(net)}\t{money(vat)}\t{money(gross)}\t"
                    f'[{{"rate": "{VAT}.00", "net": "{money(net)}", "tax": "{money(vat)}"}}]\t'
-                   f"{money(gross - paid - credited)}\t{money(credited)}\t{money(paid)}\t{at}\t{at}\t{at}\t"
-                   f"{customer_part[customer]}{const}\n")
+                   f"{money(gross - paid - credited)}\t{money(credited)}\t{money(paid)}\t{settled}\t{at}\t{at}\t"
+                   f"{at}\t{customer_part[customer]}{const}\n")
 
     copy("billing_invoice", "id, number, issue_date, due_date, status, net_total, tax_total, gross_total, "
-         "tax_summary, amount_due, credited_amount, paid_amount, issued_at, created_at, updated_at, "
+         "tax_summary, amount_due, credited_amount, paid_amount, settled_on, issued_at, created_at, updated_at, "
          "customer_id, customer_name, customer_address, payment_term_code, payment_term_text, "
          "currency, language, tax_treatment, customer_country, customer_vat_id, notes, pdf, pdf_sha256, "
          "emailed_to, origin, customer_reference, discount_percent, discount_amount, payment_reference",
@@ -348,6 +361,7 @@ def prepare(reload: bool) -> None:
     if not reload and counts["billing_invoice"] == INVOICES and counts["orders_customer"] == CUSTOMERS:
         print(f"data already loaded in {DATABASE}: {counts['billing_invoice']:,} invoices, "
               f"{counts['orders_customer']:,} customers (--reload loads it again)")
+        fill_settled_on()
         return
     started = time.perf_counter()
     today = timezone.localdate()
@@ -392,6 +406,42 @@ def prepare(reload: bool) -> None:
     check()
 
 
+# the day a paid invoice was settled in full: its last allocation's date (the later of received and issued)
+# or write-off's
+SETTLED_DAY = ("greatest((SELECT max(a.date) FROM receivables_allocation a WHERE a.invoice_id = i.id), "
+               "(SELECT max(w.date) FROM receivables_writeoff w WHERE w.invoice_id = i.id))")
+
+
+def fill_settled_on() -> None:
+    """Data loaded before invoices kept `settled_on` (billing 0005): fill it on the paid invoices as receivables
+    would have, in one UPDATE (rows written in id order: a sequential scan with index look-ups), then put
+    the table back as a fresh load leaves it — CLUSTER by id (the UPDATE leaves the old versions of 80 % of
+    the rows behind and the new ones after them), VACUUM ANALYZE (the visibility map for index-only scans,
+    the new column's statistics) — and check."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM billing_invoice WHERE status = 'paid' AND settled_on IS NULL")
+        if not (missing := cur.fetchone()[0]):
+            return
+    print(f"  {missing:,} paid invoices without settled_on (loaded before billing 0005): filling it", flush=True)
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        try:  # the frozen-invoice trigger allows settled_on, but runs per row (~4× the time): not for this
+            with transaction.atomic():
+                cur.execute("SET LOCAL session_replication_role = replica")
+        except DatabaseError:  # not a superuser: the trigger runs
+            pass
+        cur.execute(f"UPDATE billing_invoice i SET settled_on = {SETTLED_DAY} "
+                    "WHERE i.status = 'paid' AND i.settled_on IS NULL")
+        filled = cur.rowcount
+    updated = time.perf_counter()
+    with connection.cursor() as cur:  # autocommit: VACUUM cannot run in a transaction
+        cur.execute("CLUSTER billing_invoice USING billing_invoice_pkey")
+        cur.execute("VACUUM (ANALYZE) billing_invoice")
+    print(f"  filled {filled:,} in {updated - started:.1f} s; clustered by id, vacuumed and analysed in "
+          f"{time.perf_counter() - updated:.1f} s", flush=True)
+    check()
+
+
 CHECKS = {
     "invoice without its customer": "SELECT count(*) FROM billing_invoice i "
     "WHERE NOT EXISTS (SELECT 1 FROM orders_customer c WHERE c.id = i.customer_id)",
@@ -411,6 +461,10 @@ CHECKS = {
     "open_balance ≠ Σ open amount_due": "SELECT count(*) FROM orders_customer c LEFT JOIN (SELECT customer_id, "
     "sum(amount_due) s FROM billing_invoice WHERE status IN ('issued', 'partially_paid') GROUP BY customer_id) o "
     "ON o.customer_id = c.id WHERE c.open_balance <> coalesce(o.s, 0)",
+    "paid settled_on ≠ last allocation/write-off date": "SELECT count(*) FROM billing_invoice i LEFT JOIN "
+    "(SELECT invoice_id, max(date) d FROM receivables_allocation GROUP BY invoice_id) a ON a.invoice_id = i.id "
+    "LEFT JOIN (SELECT invoice_id, max(date) d FROM receivables_writeoff GROUP BY invoice_id) w ON w.invoice_id = i.id "
+    "WHERE i.status = 'paid' AND i.settled_on IS DISTINCT FROM greatest(a.d, w.d)",
 }
 
 
@@ -505,16 +559,12 @@ SELECT w.customer_id, c.number, c.legal_name, w.currency, c.open_balance, w.over
  ORDER BY w.priority DESC, c.number
 """
 
-# invoices settled in (since, as_of], on the day of their last allocation or write-off: only the allocations
-# after `since` are read (an invoice settled in the window has one, and its last one is among them)
+# invoices settled in (since, as_of]: the day receivables settled each in full (its last allocation or
+# write-off) is kept on the invoice, `settled_on`, and the partial index invoice_settled covers the read
 SETTLED_SQL = """
-      FROM billing_invoice i
-      LEFT JOIN (SELECT invoice_id, max(date) AS day FROM receivables_allocation WHERE date > %(since)s
-                  GROUP BY invoice_id) a ON a.invoice_id = i.id
-      LEFT JOIN (SELECT invoice_id, max(date) AS day FROM receivables_writeoff WHERE date > %(since)s
-                  GROUP BY invoice_id) w ON w.invoice_id = i.id
-     WHERE i.status = 'paid' AND i.currency = %(currency)s AND i.paid_amount > 0
-       AND greatest(a.day, w.day) <= %(as_of)s"""
+      FROM billing_invoice
+     WHERE status = 'paid' AND settled_on IS NOT NULL AND currency = %(currency)s
+       AND settled_on > %(since)s AND settled_on <= %(as_of)s"""
 # money settled on another currency's invoice is left out (the invoice says the currency)
 OTHER_CURRENCY = ("NOT EXISTS (SELECT 1 FROM billing_invoice oi WHERE oi.id = {alias}.invoice_id "
                   "AND oi.currency <> %(currency)s)")
@@ -542,8 +592,8 @@ wo AS (
     SELECT coalesce(sum(w.amount), 0) AS written_start FROM receivables_writeoff w
      WHERE w.date <= %(start)s AND {OTHER_CURRENCY.format(alias="w")}),
 habit AS (
-    SELECT count(*) AS settled, avg(greatest(a.day, w.day) - i.issue_date) AS days_to_pay,
-           avg(greatest(a.day, w.day) - i.due_date) AS days_late {SETTLED_SQL})
+    SELECT count(*) AS settled, avg(settled_on - issue_date) AS days_to_pay, avg(settled_on - due_date) AS days_late
+      {SETTLED_SQL})
 SELECT inv.*, cn.*, al.*, wo.*, habit.*,
        (SELECT coalesce(sum(unapplied_amount), 0) FROM receivables_payment
          WHERE unapplied_amount > 0 AND currency = %(currency)s) AS unapplied,
@@ -554,9 +604,9 @@ SELECT inv.*, cn.*, al.*, wo.*, habit.*,
 
 # (d) days to pay and days late per customer (and the company: customer_id NULL)
 DAYS_TO_PAY_SQL = f"""
-SELECT i.customer_id, count(*), avg(greatest(a.day, w.day) - i.issue_date), avg(greatest(a.day, w.day) - i.due_date)
+SELECT customer_id, count(*), avg(settled_on - issue_date), avg(settled_on - due_date)
        {SETTLED_SQL}
- GROUP BY ROLLUP (i.customer_id)
+ GROUP BY ROLLUP (customer_id)
 """
 
 
