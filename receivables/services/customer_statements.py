@@ -18,8 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from billing.selectors import billing_recipients
-from o2c.audit import audit_record
-from o2c.documents import Attachment, render_pdf, send_document_email
+from o2c.documents import render_pdf
 from o2c.errors import NotFound
 from orders.models import Contact, Customer
 
@@ -28,6 +27,7 @@ from ..models import CustomerStatement, Payment
 from ..selectors.aging import aging_invoices, aging_report
 from ..selectors.ledger import customer_credit, customer_ledger
 from .dunning import grouped_iban
+from .mailing import send_once
 
 LEDGER_MONTHS = 3  # the statement shows the ledger from the first day of the month this many months back
 
@@ -120,21 +120,7 @@ def statement_email_send(*, statement_id: int) -> bool:
         raise NotFound(f"Statement {statement_id} does not exist.") from None
     if statement.sent_at is not None:
         return False
-    recipients = billing_recipients(statement.customer)
-    pdf = customer_statement_pdf(statement.customer, statement.as_of) if recipients else b""
-    with transaction.atomic():
-        locked = CustomerStatement.objects.select_for_update().get(pk=statement_id)
-        if locked.sent_at is not None:
-            return False
-        if not recipients:
-            audit_record(obj=locked, action="not_sent", actor=None,
-                         data={"reason": f"Customer {statement.customer.number} has no contact with an e-mail."})
-            return False
-        subject, body = statement_message(statement)
-        send_document_email(to=recipients, subject=subject, body=body,
-                            attachments=[Attachment(_filename(statement), pdf)])
-        locked.sent_at = timezone.now()
-        locked.email_to = ", ".join(recipients)[:500]
-        locked.save(update_fields=["sent_at", "email_to"])
-        audit_record(obj=locked, action="emailed", actor=None, data={"to": recipients})
-    return True
+    pdf = customer_statement_pdf(statement.customer, statement.as_of) if billing_recipients(statement.customer) \
+        else b""
+    return send_once(model=CustomerStatement, pk=statement_id, customer=statement.customer,
+                     message=statement_message(statement), filename=_filename(statement), pdf=lambda _: pdf)

@@ -28,10 +28,9 @@ from django.utils import timezone
 
 from billing.enums import OPEN_STATUSES
 from billing.models import Invoice
-from billing.selectors import billing_recipients
 from billing.services.invoices import actor_or_none, lock_invoice
-from o2c.audit import audit_record, audit_record_many
-from o2c.documents import Attachment, render_pdf, send_document_email
+from o2c.audit import audit_record_many
+from o2c.documents import render_pdf
 from o2c.errors import Conflict, NotFound, ValidationFailed
 from o2c.events import publish
 
@@ -50,6 +49,7 @@ from ..selectors.dunning import (
     reminders_due,
     statutory_interest,
 )
+from .mailing import send_once
 
 __all__ = [
     "default_policy",
@@ -288,21 +288,5 @@ def reminder_email_send(*, reminder_id: int) -> bool:
             if not locked.pdf:
                 locked.pdf.save(_filename(reminder), ContentFile(pdf), save=False)
                 locked.save(update_fields=["pdf"])
-    with transaction.atomic():
-        locked = Reminder.objects.select_for_update().get(pk=reminder_id)
-        if locked.sent_at is not None:
-            return False
-        pdf = _stored_pdf(locked)
-        recipients = billing_recipients(reminder.customer)
-        if not recipients:
-            audit_record(obj=locked, action="not_sent", actor=None,
-                         data={"reason": f"Customer {reminder.customer.number} has no contact with an e-mail."})
-            return False
-        subject, body = reminder_message(reminder)
-        send_document_email(to=recipients, subject=subject, body=body,
-                            attachments=[Attachment(_filename(reminder), pdf)])
-        locked.sent_at = timezone.now()
-        locked.email_to = ", ".join(recipients)[:500]
-        locked.save(update_fields=["sent_at", "email_to"])
-        audit_record(obj=locked, action="emailed", actor=None, data={"to": recipients})
-    return True
+    return send_once(model=Reminder, pk=reminder_id, customer=reminder.customer, message=reminder_message(reminder),
+                     filename=_filename(reminder), pdf=_stored_pdf)
