@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -22,6 +20,7 @@ from ...bankfiles import max_statement_bytes
 from ...bankfiles.base import refuse
 from ...enums import LineStatus
 from ...models import Allocation, BankStatement, BankStatementLine, Payment, Refund
+from ...selectors.payments import payment_list
 from ...selectors.statements import match_suggestions
 from ...services import payments, statements
 from ..serializers import cash as s
@@ -40,25 +39,6 @@ def _payment_queryset() -> QuerySet[Payment]:
     )
 
 
-def _payment_list(*, customer: int | None = None, method: str | None = None,
-                  received_from: datetime.date | None = None, received_to: datetime.date | None = None,
-                  unapplied: bool | None = None, search: str = "") -> QuerySet[Payment]:
-    payments_ = Payment.objects.select_related("customer").order_by("-received_date", "-id")
-    if customer is not None:
-        payments_ = payments_.filter(customer_id=customer)
-    if method:
-        payments_ = payments_.filter(method=method)
-    if received_from is not None:
-        payments_ = payments_.filter(received_date__gte=received_from)
-    if received_to is not None:
-        payments_ = payments_.filter(received_date__lte=received_to)
-    if unapplied is not None:
-        payments_ = payments_.filter(unapplied_amount__gt=0) if unapplied else payments_.filter(unapplied_amount=0)
-    if search := search.strip():
-        payments_ = payments_.filter(Q(number__icontains=search) | Q(reference__icontains=search)
-                                     | Q(customer__legal_name__icontains=search) | Q(bank_transaction_id=search)
-                                     | Q(customer__number__iexact=search))
-    return payments_
 
 
 @extend_schema_view(
@@ -91,7 +71,7 @@ class PaymentViewSet(O2CReadOnlyViewSet):
                           "refund": [APPLY_CASH]}
 
     def get_queryset(self) -> QuerySet[Payment]:
-        return _payment_list() if self.action == "list" else _payment_queryset()
+        return payment_list() if self.action == "list" else _payment_queryset()
 
     def get_serializer_class(self) -> type[Serializer]:
         return s.PaymentListSerializer if self.action == "list" else s.PaymentSerializer
@@ -102,7 +82,7 @@ class PaymentViewSet(O2CReadOnlyViewSet):
 
     def list(self, request: Request) -> Response:
         query = validated(s.PaymentQuerySerializer, request.query_params.dict())
-        rows = self.filter_queryset(_payment_list(**query))
+        rows = self.filter_queryset(payment_list(**query))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -27,33 +26,11 @@ from orders.views.common import form_errors_text
 from ...cash_forms import AllocateForm, OldestFirstForm, PaymentFilterForm, PaymentForm, RefundForm, open_invoices
 from ...enums import Direction, LineStatus, PaymentMethod
 from ...models import BankStatementLine, Payment
+from ...selectors.payments import payment_list
 from ...services.payments import payment_allocate, payment_allocate_oldest, payment_record, payment_refund
 from .common import APPLY_CASH, PAYMENTS_PER_PAGE, VIEW_PAYMENT, customer_of, invoices_context
 
 # --- list -----------------------------------------------------------------------------------------
-
-
-def payment_list(*, search: str = "", customer: int | None = None, method: str = "", received_from: Any = None,
-                 received_to: Any = None, unapplied: bool | None = None) -> QuerySet[Payment]:
-    """Payments, newest first, with their customer and statement line (one query per page)."""
-    rows = Payment.objects.select_related("customer", "statement_line")
-    if search:
-        rows = rows.filter(Q(number__icontains=search) | Q(reference__icontains=search)
-                           | Q(bank_transaction_id__icontains=search) | Q(customer__legal_name__icontains=search)
-                           | Q(customer__number__iexact=search))
-    if customer:
-        rows = rows.filter(customer_id=customer)
-    if method:
-        rows = rows.filter(method=method)
-    if received_from:
-        rows = rows.filter(received_date__gte=received_from)
-    if received_to:
-        rows = rows.filter(received_date__lte=received_to)
-    if unapplied is True:
-        rows = rows.filter(unapplied_amount__gt=0)
-    elif unapplied is False:
-        rows = rows.filter(unapplied_amount=0)
-    return rows.order_by("-received_date", "-id")
 
 
 class PaymentListView(PermissionRequiredMixin, TemplateView):
