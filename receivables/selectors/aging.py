@@ -51,7 +51,7 @@ def _bucket_sql(days: str) -> str:
 
 
 def _bucket_columns() -> str:
-    return ", ".join(f"COALESCE(SUM(owed) FILTER (WHERE {cond}), 0) AS b{k}"
+    return ", ".join(f"COALESCE(SUM(owed) FILTER (WHERE {cond}), 0.00) AS b{k}"
                      for k, cond in enumerate(_bucket_conditions()))
 
 
@@ -121,7 +121,7 @@ def _grouped_sql(as_of: datetime.date) -> str:
                      FROM ({_open_items_sql(history=True, per_invoice=False)}) items
                     WHERE owed > 0 GROUP BY customer_id, currency"""
     # today: straight off the covering partial index of open invoices (an index-only scan)
-    sums = ", ".join(f"COALESCE(SUM(amount_due) FILTER (WHERE {cond}), 0)"
+    sums = ", ".join(f"COALESCE(SUM(amount_due) FILTER (WHERE {cond}), 0.00)"
                      for cond in _bucket_conditions("(%(as_of)s::date - due_date)"))
     return f"""SELECT customer_id, currency, COUNT(*), {sums} FROM {_INV}
                 WHERE status IN {_OPEN} AND amount_due > 0
