@@ -5,7 +5,6 @@ preview show something, plus payments, a bank statement, a dispute, a promise an
 from __future__ import annotations
 
 import datetime
-import hashlib
 from decimal import Decimal
 from io import StringIO
 
@@ -86,8 +85,7 @@ def test_the_demo_has_overdue_invoices_reminders_and_tomorrows_preview() -> None
             assert invoice.due_date == today - datetime.timedelta(days=spec.overdue), spec.sale.reference
         else:
             assert invoice.issue_date == today - datetime.timedelta(days=spec.issued), spec.sale.reference
-        with invoice.pdf.open("rb") as file:  # issued by billing's service, with its PDF
-            assert hashlib.sha256(file.read()).hexdigest() == invoice.pdf_sha256
+        assert invoice.number and invoice.status != "draft"  # issued by billing's service (its worker renders the PDF)
     assert not Invoice.objects.filter(pk__in=[i.pk for i in invoices.values()]).exclude(
         order__created_by__username="sales").exists()
 
