@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from billing.enums import OPEN_STATUSES
 from billing.models import Invoice
+from o2c.money import CENT
 from orders.models import Customer
 
 from .bankfiles import max_statement_bytes
@@ -30,9 +31,26 @@ from .services.payments import discount_available
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 ALLOCATION = re.compile(r"^alloc_(\d{1,12})$")
 OPEN_INVOICES_SHOWN = 200  # the oldest; a form stays well under Django's DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+
+def parse_day(raw: object) -> datetime.date | None:
+    """A day given as a date or as YYYY-MM-DD text (None: none, or not a day)."""
+    if isinstance(raw, datetime.date):
+        return raw
+    try:
+        return datetime.date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        return None
+
+
+def customer_of(raw: object) -> Customer | None:
+    """The customer given as itself or by its id (None: none, or no such customer)."""
+    if isinstance(raw, Customer):
+        return raw
+    text = str(raw or "").strip()
+    return Customer.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
 
 
 def _amount_field(**kwargs: Any) -> forms.DecimalField:
@@ -169,20 +187,11 @@ class PaymentForm(AllocationsMixin, forms.Form):
     @property
     def customer_obj(self) -> Customer | None:
         """The customer chosen (bound) or given (initial), whatever the rest of the form says."""
-        raw = self["customer"].value()
-        if isinstance(raw, Customer):
-            return raw
-        return Customer.objects.filter(pk=int(raw)).first() if str(raw or "").isdigit() else None
+        return customer_of(self["customer"].value())
 
     @property
     def received_on(self) -> datetime.date:
-        raw = self["received_date"].value()
-        if isinstance(raw, datetime.date):
-            return raw
-        try:
-            return datetime.date.fromisoformat(str(raw or "").strip())
-        except ValueError:
-            return timezone.localdate()
+        return parse_day(self["received_date"].value()) or timezone.localdate()
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -206,16 +215,6 @@ class AllocateForm(AllocationsMixin, forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"allocations": self.allocations()}
-
-
-class OldestFirstForm(forms.Form):
-    """No input: apply the credit to the oldest open invoices (a bound form that can carry the error)."""
-
-    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
-        super().__init__(data if data is not None else {}, **kwargs)
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {}
 
 
 class RefundForm(forms.Form):
@@ -280,13 +279,3 @@ class IgnoreForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"note": self.cleaned_data["note"]}
-
-
-class ConfirmForm(forms.Form):
-    """An action without input (un-ignore): a clean bound form that can carry the service's error."""
-
-    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
-        super().__init__(data if data is not None else {}, **kwargs)
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {}

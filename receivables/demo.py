@@ -51,6 +51,7 @@ from billing.models import Invoice
 from billing.services import invoice_create_for_shipment
 from fulfillment.models import Carrier
 from inventory.models import Product, Warehouse
+from o2c.money import quantize_money
 from orders.models import Customer
 
 from .enums import DisputeReason, PaymentMethod
@@ -61,8 +62,6 @@ from .services.disputes import dispute_open
 from .services.dunning import reminder_run
 from .services.payments import payment_record, promise_to_pay_record
 from .services.statements import bank_statement_import
-
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -179,7 +178,7 @@ def _payments(invoices: dict[str, Invoice], today: datetime.date, actor: Any) ->
     made = []
     munich = invoices.get("MCS-OG2-14")
     if _open(munich):  # a partial payment: half of it
-        half = (munich.amount_due / 2).quantize(CENT)
+        half = quantize_money(munich.amount_due / 2)
         made.append(_pay(munich.customer, f"Teilzahlung {munich.number}", half,
                          [{"invoice": munich.pk, "amount": str(half)}], today, actor))
     first, second = invoices.get("WB-4502"), invoices.get("WB-4503")
@@ -254,7 +253,7 @@ def _dispute(invoices: dict[str, Invoice], actor: Any) -> int:
     invoice = invoices.get("BM-PO-7790")
     if not _open(invoice) or Dispute.objects.filter(invoice=invoice).exists():
         return 0
-    chair = (invoice.gross_total / 2).quantize(CENT)
+    chair = quantize_money(invoice.gross_total / 2)
     dispute_open(invoice_id=invoice.pk, reason=DisputeReason.DAMAGED, amount=chair,
                  owner_id=actor.pk if actor else None, actor=actor,
                  note="Claire Dubois: one of the two chairs arrived with a broken gas lift (photos by e-mail). "

@@ -7,7 +7,6 @@ onto the form (`o2c.errors.call_for_form`). The cash pages' forms live in `recei
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,13 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
+from o2c.money import CENT
 from o2c.roles import FINANCE
 from orders.models import Customer
 
 from .enums import AgingBucket, DisputeReason, DisputeStatus, WriteOffReason
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-CENT = Decimal("0.01")
 
 
 def _amount_field(*, error_messages: dict[str, str] | None = None, **kwargs: Any) -> forms.DecimalField:
@@ -39,12 +38,6 @@ def collectors() -> QuerySet:
 class CollectorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_full_name() or obj.username
-
-
-class ActionForm(forms.Form):
-    """A form that may carry `next`: the page to come back to after the action."""
-
-    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 # --- report filters ---------------------------------------------------------------------------------
@@ -121,7 +114,7 @@ class DisputeFilterForm(forms.Form):
 # --- actions on a customer ------------------------------------------------------------------------------
 
 
-class CreditHoldForm(ActionForm):
+class CreditHoldForm(forms.Form):
     """Hold or release the customer by hand (a reason to hold)."""
 
     hold = forms.TypedChoiceField(choices=[("1", "Put on credit hold"), ("0", "Release the credit hold")],
@@ -137,7 +130,7 @@ class CreditHoldForm(ActionForm):
 # --- actions on an invoice ------------------------------------------------------------------------------
 
 
-class PromiseForm(ActionForm):
+class PromiseForm(forms.Form):
     promised_date = forms.DateField(label="Pays by", widget=DATE_INPUT,
                                     error_messages={"required": "Enter the day the customer promised to pay by.",
                                                     "invalid": "Enter the day as YYYY-MM-DD."})
@@ -149,7 +142,7 @@ class PromiseForm(ActionForm):
         return {"promised_date": data["promised_date"], "amount": data["amount"], "note": data["note"]}
 
 
-class DisputeOpenForm(ActionForm):
+class DisputeOpenForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "Choose a reason"), *DisputeReason.choices],
                                error_messages={"required": "Choose a reason."})
     amount = _amount_field(label="Disputed amount", error_messages={"required": "Enter the disputed amount."})
@@ -157,11 +150,11 @@ class DisputeOpenForm(ActionForm):
                                  label="Owner")
     note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}), label="Note")
 
-    def __init__(self, *args: Any, owners: QuerySet | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owner = self.fields["owner"]
         assert isinstance(owner, forms.ModelChoiceField)
-        owner.queryset = owners if owners is not None else collectors()
+        owner.queryset = collectors()
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -170,7 +163,7 @@ class DisputeOpenForm(ActionForm):
                 "owner_id": owner.pk if owner is not None else None}
 
 
-class WriteOffForm(ActionForm):
+class WriteOffForm(forms.Form):
     reason = forms.ChoiceField(choices=[("", "Choose a reason"), *WriteOffReason.choices],
                                error_messages={"required": "Choose a reason."})
     note = forms.CharField(required=False, max_length=500, label="Note")
@@ -179,7 +172,7 @@ class WriteOffForm(ActionForm):
         return {"reason": self.cleaned_data["reason"], "note": self.cleaned_data["note"]}
 
 
-class ReminderSendForm(ActionForm):
+class ReminderSendForm(forms.Form):
     """Remind one invoice now: at the next level not sent yet (or a chosen one)."""
 
     level = forms.TypedChoiceField(choices=[("", "Next level"), *[(n, f"Level {n}") for n in range(1, 10)]],
@@ -187,16 +180,6 @@ class ReminderSendForm(ActionForm):
 
     def service_kwargs(self) -> dict[str, Any]:
         return {"level": self.cleaned_data["level"]}
-
-
-class ConfirmForm(ActionForm):
-    """An action without input (run today's reminders): a bound form that can carry the service's error."""
-
-    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
-        super().__init__(data if data is not None else {}, **kwargs)
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {}
 
 
 # --- disputes -------------------------------------------------------------------------------------------

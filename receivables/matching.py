@@ -39,6 +39,7 @@ from billing.models import Invoice
 
 from .enums import MatchRule
 from .models import Allocation, CustomerBankAccount
+from .services.payments import discount_available
 
 ZERO = Decimal(0)
 
@@ -118,12 +119,13 @@ class OpenInvoice:
     payment_reference: str
     discounted: bool = False  # a discount was granted already (once per invoice)
 
+    @property
+    def pk(self) -> int:
+        return self.id
+
     def discount_on(self, received: datetime.date) -> Decimal:
-        """The early-payment discount still to be had by paying on `received` (as `payment_record` grants it)."""
-        on = max(received, self.issue_date)
-        if self.discount_amount <= 0 or self.discount_date is None or on > self.discount_date or self.discounted:
-            return ZERO
-        return min(self.discount_amount, self.amount_due)
+        """The early-payment discount still to be had by paying on `received`, by `payment_record`'s rule."""
+        return discount_available(self, max(received, self.issue_date), discounted={self.id} if self.discounted else ())
 
 
 @dataclass

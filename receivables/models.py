@@ -37,6 +37,8 @@ from .enums import (
 )
 
 USER = settings.AUTH_USER_MODEL
+# record, allocate and refund payments; import statements, match and ignore their lines
+APPLY_CASH = "receivables.apply_cash"
 
 
 class Payment(models.Model):
@@ -82,10 +84,6 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def is_cash(self) -> bool:
-        return self.method != PaymentMethod.CREDIT_NOTE
 
 
 class Allocation(models.Model):

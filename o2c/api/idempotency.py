@@ -32,9 +32,8 @@ def _request_hash(request: Request) -> str:
     if request.content_type.startswith("multipart/"):
         # an upload (a bank statement) may be larger than Django keeps in memory: hash the parsed fields
         # and each file's content in chunks instead of the raw body
-        for name, value in sorted(request.data.items()) if hasattr(request.data, "items") else ():
-            if not hasattr(value, "chunks"):
-                digest.update(f"{name}={value}\n".encode())
+        for name, values in sorted(request.POST.lists()):  # the form's fields (every value), not its files
+            digest.update(f"{name}={values}\n".encode())
         for name in sorted(request.FILES):
             for upload in request.FILES.getlist(name):
                 digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())

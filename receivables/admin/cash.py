@@ -16,6 +16,7 @@ from orders.admin.common import ask_reason
 
 from ..enums import CASH_METHODS, LineStatus, PaymentMethod
 from ..models import (
+    APPLY_CASH,
     Allocation,
     BankStatement,
     BankStatementLine,
@@ -26,7 +27,7 @@ from ..models import (
 )
 from ..services.payments import payment_allocate_oldest, payment_record
 from ..services.statements import statement_line_ignore, statement_line_unignore
-from .common import APPLY_CASH, History, app_link, copy_saved
+from .common import History, app_link, copy_saved
 
 # ---------------------------------------------------------------------------------------------
 # Payments: added through `payment_record`, never changed; allocated oldest first by an action
@@ -68,15 +69,7 @@ class PaymentAddForm(forms.ModelForm):
             self.fields["currency"].help_text = "Empty: the customer's currency."
 
     def clean_currency(self) -> str:
-        return (self.cleaned_data.get("currency") or "").strip().upper()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        customer = data.get("customer")
-        if customer is not None and not data.get("currency"):
-            data["currency"] = customer.currency
-            self.instance.currency = customer.currency
-        return data
+        return (self.cleaned_data.get("currency") or "").strip().upper()  # empty: `payment_record` takes the customer's
 
 
 class AllocationInline(ReadOnlyInline):

@@ -9,8 +9,6 @@ from django.utils.html import format_html
 
 from orders.admin.common import audit_history
 
-APPLY_CASH = "receivables.apply_cash"
-
 
 def app_link(name: str, pk: int, text: str) -> str:
     """A link to the record's page in the app (Finance's pages), if that page exists."""
@@ -32,5 +30,3 @@ class History(admin.ModelAdmin):
     @admin.display(description="history")
     def history(self, obj: Model) -> str:
         return audit_history(obj)
-
-

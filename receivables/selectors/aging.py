@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from billing.enums import OPEN_STATUSES
 from billing.models import CreditNote, Invoice
 from orders.models import Customer
 
@@ -89,7 +90,13 @@ class AgingReport:
 
 _INV = Invoice._meta.db_table
 _CUST = Customer._meta.db_table
-_OPEN = "('issued', 'partially_paid')"
+
+def sql_in(values: tuple[str, ...]) -> str:
+    """A tuple of statuses as the SQL list `('a', 'b')` (the same text as the partial indexes' conditions)."""
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
+
+
+_OPEN = sql_in(OPEN_STATUSES)
 
 
 def _open_items_sql(*, history: bool, per_invoice: bool) -> str:

@@ -116,14 +116,6 @@ class PlannedReminder:
     lines: tuple[ReminderLine, ...] = field(default_factory=tuple)
 
     @property
-    def invoices(self) -> tuple[ReminderLine, ...]:
-        return self.lines
-
-    @property
-    def fee(self) -> Decimal:
-        return self.level.fee
-
-    @property
     def totals(self) -> ReminderTotals:
         return ReminderTotals.of(self.lines, self.level.fee)
 

@@ -24,18 +24,19 @@ from itertools import accumulate
 from django.db import connection
 from django.utils import timezone
 
+from billing.enums import ISSUED_STATUSES, OPEN_STATUSES
 from billing.models import CreditNote, Invoice
 from o2c.money import default_currency
 from orders.models import Customer
 
 from ..models import Allocation, Dispute, Payment, ReminderLog, WriteOff
+from .aging import sql_in
 
 ZERO = Decimal(0)
 DSO_DAYS = 90
 CEI_DAYS = 30
 _INV, _CN = Invoice._meta.db_table, CreditNote._meta.db_table
 _AL, _WO = Allocation._meta.db_table, WriteOff._meta.db_table
-_OPEN = "('issued', 'partially_paid')"
 
 
 def _one(value: object) -> Decimal:
@@ -51,7 +52,7 @@ def _scalar_rows(sql: str, params: dict) -> list:
 # money settled on another currency's invoice is left out (an anti-join: cheaper than joining every invoice)
 _SAME_CURRENCY = ("NOT EXISTS (SELECT 1 FROM " + _INV + " oi WHERE oi.id = {alias}.invoice_id "
                   "AND oi.currency <> %(currency)s)")
-_ISSUED = "('issued', 'partially_paid', 'paid', 'cancelled')"
+_OPEN, _ISSUED = sql_in(OPEN_STATUSES), sql_in(ISSUED_STATUSES)
 _DAILY_SQL = f"""
 SELECT 'i', issue_date, SUM(gross_total), 0 FROM {_INV}
  WHERE status IN {_ISSUED} AND issue_date > %(since)s AND issue_date <= %(until)s AND currency = %(currency)s

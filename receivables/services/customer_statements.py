@@ -23,9 +23,10 @@ from o2c.errors import NotFound
 from orders.models import Contact, Customer
 
 from ..enums import AgingBucket
-from ..models import CustomerStatement, Payment
+from ..models import CustomerStatement
 from ..selectors.aging import aging_invoices, aging_report
-from ..selectors.ledger import customer_credit, customer_ledger
+from ..selectors.collections import customer_credits
+from ..selectors.ledger import customer_ledger
 from .dunning import grouped_iban
 from .mailing import send_once
 
@@ -42,9 +43,8 @@ def _context(customer: Customer, as_of: datetime.date) -> dict[str, Any]:
     report = aging_report(as_of, customer_id=customer.pk)
     items = sorted(aging_invoices(as_of, customer_id=customer.pk), key=lambda item: (item.due_date, item.number))
     since = ledger_since(as_of)
-    credits = list(Payment.objects.filter(customer=customer, unapplied_amount__gt=0).order_by("received_date", "id")
-                   .values("number", "received_date", "currency", "unapplied_amount", "method"))
-    credit = customer_credit(customer)
+    credits = customer_credits(customer.pk)
+    credit = sum((payment.unapplied_amount for payment in credits), Decimal(0))
     # the balance is stated in the customer's currency; invoices in another show in the aging table only
     open_total = sum((row.total for row in report.rows if row.currency == customer.currency), Decimal(0))
     return {

@@ -52,7 +52,6 @@ from ..selectors.dunning import (
 from .mailing import send_once
 
 __all__ = [
-    "default_policy",
     "reminder_email_send",
     "reminder_message",
     "reminder_pdf_bytes",
@@ -62,11 +61,6 @@ __all__ = [
     "reminders_due",
     "statutory_interest",
 ]
-
-
-def default_policy() -> DunningPolicy:
-    """The default dunning policy with its levels; a clear Conflict when there is none."""
-    return dunning_policy()
 
 
 class _NothingLeft(Exception):
@@ -144,7 +138,7 @@ def reminder_run(*, today: datetime.date | None = None, actor: AbstractBaseUser 
     """The daily run: every reminder due today (see `reminders_due`), each written in its own transaction
     and e-mailed after its commit. Safe to run twice and concurrently: the second writes and sends nothing."""
     today = today or timezone.localdate()
-    policy = default_policy()
+    policy = dunning_policy()
     written = []
     for plan in reminders_due(today, policy=policy):
         reminder = _run_one(plan, policy, actor)
@@ -177,7 +171,7 @@ def reminder_send_manual(*, invoice_id: int, actor: AbstractBaseUser | None, lev
     for an invoice that is not open (paid, cancelled), not yet overdue, or disputed. A promise to pay or
     the customer's do-not-dun flag does not stop a person who chooses to send. E-mailed after commit."""
     today = timezone.localdate()
-    policy = default_policy()
+    policy = dunning_policy()
     invoice = lock_invoice(invoice_id)
     if invoice.status not in OPEN_STATUSES or invoice.amount_due <= 0:
         raise Conflict(f"Invoice {invoice} is {invoice.get_status_display().lower()} and owes nothing: there is "

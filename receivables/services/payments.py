@@ -13,10 +13,10 @@ invoice. `paid_amount` counts what receivables settled: cash, discount and write
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -37,6 +37,10 @@ from orders.pricing import parse_decimal
 from ..enums import CASH_METHODS, PAYMENT_SERIES, PaymentMethod, WriteOffReason
 from ..models import Allocation, Payment, PromiseToPay, Refund, WriteOff
 from ..selectors.dunning import dunning_policy
+from .credit_control import credit_hold_release_if_settled
+
+if TYPE_CHECKING:
+    from ..matching import OpenInvoice
 
 ZERO = Decimal(0)
 
@@ -87,8 +91,9 @@ def lock_open_invoices(ids: Sequence[int], *, customer_id: int, currency: str) -
     return invoices
 
 
-def discount_available(invoice: Invoice, on: datetime.date, *, discounted: set[int]) -> Decimal:
-    """The early-payment discount a payment made `on` that day may still take for the invoice."""
+def discount_available(invoice: Invoice | OpenInvoice, on: datetime.date, *, discounted: Container[int]) -> Decimal:
+    """The early-payment discount a payment made `on` that day may still take for the invoice (once per
+    invoice: none when its id is among `discounted`). The one statement of the rule; matching uses it too."""
     if (invoice.discount_amount <= 0 or invoice.discount_date is None or on > invoice.discount_date
             or invoice.pk in discounted):
         return ZERO
@@ -179,8 +184,6 @@ def _apply(payment: Payment, plans: list[Plan], actor: AbstractBaseUser | None) 
     if paid:
         publish_many("invoice.paid", [{"invoice": i.pk, "number": i.number, "customer": i.customer_id,
                                        "paid_on": max(payment.received_date, i.issue_date)} for i in paid])
-    from .credit_control import credit_hold_release_if_settled
-
     credit_hold_release_if_settled(customer_id=payment.customer_id)
     return allocations
 
@@ -368,8 +371,6 @@ def invoice_write_off(*, invoice_id: int, reason: str, actor: AbstractBaseUser |
                                     "reason": reason, "customer": invoice.customer_id})
     publish("invoice.paid", {"invoice": invoice.pk, "number": invoice.number, "customer": invoice.customer_id,
                              "paid_on": write_off.date})
-    from .credit_control import credit_hold_release_if_settled
-
     credit_hold_release_if_settled(customer_id=invoice.customer_id)
     return write_off
 

@@ -34,7 +34,7 @@ from o2c.events import publish
 from o2c.states import transition, transition_many
 from orders.models import Customer
 
-from ..bankfiles import ParsedStatement, detect
+from ..bankfiles import ParsedLine, ParsedStatement, detect
 from ..bankfiles.base import clean_iban
 from ..enums import AUTO_RULES, LINE_TRANSITIONS, Direction, LineStatus, MatchRule, PaymentMethod
 from ..matching import match_lines
@@ -67,17 +67,17 @@ def _find(digest: str, parsed: ParsedStatement) -> BankStatement | None:
             .order_by("pk").first())
 
 
-def _line(statement: BankStatement, position: int, parsed: Any) -> BankStatementLine:
-    shown = parsed.direction != Direction.CREDIT or parsed.is_reversal
+def _line(statement: BankStatement, position: int, parsed: ParsedLine) -> BankStatementLine:
     return BankStatementLine(
         statement=statement, position=position, bank_transaction_id=parsed.bank_transaction_id,
         booking_date=parsed.booking_date, value_date=parsed.value_date, direction=parsed.direction,
         is_reversal=parsed.is_reversal, amount=parsed.amount, currency=parsed.currency,
         counterparty_name=parsed.counterparty_name[:200], counterparty_iban=parsed.counterparty_iban[:34],
-        remittance=parsed.remittance, status=LineStatus.SHOWN if shown else LineStatus.UNMATCHED)
+        remittance=parsed.remittance, status=LineStatus.UNMATCHED if parsed.is_credit else LineStatus.SHOWN)
 
 
 def is_credit(line: BankStatementLine) -> bool:
+    """Money received that may be a customer's payment (not a reversal): what is matched and queued."""
     return line.direction == Direction.CREDIT and not line.is_reversal
 
 

@@ -22,10 +22,9 @@ from o2c.errors import Conflict, ValidationFailed
 from o2c.models import AuditEvent, OutboxEvent
 from orders.models import Customer
 from receivables.models import DunningPolicy, Reminder, ReminderLog
-from receivables.selectors.dunning import reminder_preview, reminders_due
+from receivables.selectors.dunning import dunning_policy, reminder_preview, reminders_due
 from receivables.services.disputes import dispute_open, dispute_reject
 from receivables.services.dunning import (
-    default_policy,
     reminder_email_send,
     reminder_run,
     reminder_send_manual,
@@ -86,7 +85,7 @@ def test_statutory_interest_is_simple_actual_365_from_the_day_after_the_due_date
 
 
 def test_the_default_policy_follows_the_directive() -> None:
-    policy = default_policy()
+    policy = dunning_policy()
     assert policy.interest_rate == D("10.15") and policy.compensation_amount == D("40.00")
     assert [(lv.level, lv.days_after_due, lv.fee, lv.show_interest) for lv in policy.levels.all()] == [
         (1, 7, D("0.00"), False), (2, 21, D("5.00"), True), (3, 35, D("10.00"), True)]
@@ -387,7 +386,7 @@ def test_by_hand_after_the_run_reminded_the_customer_at_that_level_today(finance
 
 def test_a_broken_level_template_is_a_clear_error() -> None:
     overdue_invoice(10)
-    default_policy().levels.filter(level=1).update(subject="Reminder {% if %}")
+    dunning_policy().levels.filter(level=1).update(subject="Reminder {% if %}")
     (reminder,) = reminder_run()
     with pytest.raises(ValidationFailed, match="subject template of the dunning level is broken"):
         reminder_email_send(reminder_id=reminder.pk)

@@ -92,7 +92,6 @@ class PaymentQuerySerializer(serializers.Serializer):
                                              "bank transaction id.")
 
 
-
 class PaymentCreateSerializer(serializers.Serializer):
     """Money received: recorded, and applied to the `allocations` given; the rest is the customer's credit."""
 
@@ -219,5 +218,3 @@ class SuggestionSerializer(serializers.Serializer):
 
 class LineIgnoreInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, help_text="Why the line is not a customer's payment.")
-
-

@@ -53,4 +53,3 @@ class AllocationInputSerializer(serializers.Serializer):
 
 def Allocations(**kwargs: Any) -> AllocationInputSerializer:
     return AllocationInputSerializer(many=True, max_length=MAX_ALLOCATIONS, **kwargs)
-

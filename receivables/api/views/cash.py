@@ -12,21 +12,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from o2c.api.base import O2CReadOnlyViewSet, validated
+from o2c.api.base import O2CReadOnlyViewSet, ServiceWriteMixin, validated
 from o2c.errors import Conflict
 from orders.api.views import READ, WRITE, errors
 
 from ...bankfiles import max_statement_bytes
 from ...bankfiles.base import refuse
 from ...enums import LineStatus
-from ...models import Allocation, BankStatement, BankStatementLine, Payment, Refund
+from ...models import APPLY_CASH, Allocation, BankStatement, BankStatementLine, Payment, Refund
 from ...selectors.payments import payment_list
 from ...selectors.statements import match_suggestions
 from ...services import payments, statements
 from ..serializers import cash as s
-
-APPLY_CASH = "receivables.apply_cash"
-
 
 # --- payments -------------------------------------------------------------------------------------
 
@@ -58,7 +55,7 @@ def _payment_queryset() -> QuerySet[Payment]:
                     "409 `invoice_not_open`; more than the payment or the invoice: 400 under "
                     "`details.allocations`. Needs `receivables.apply_cash`."),
 )
-class PaymentViewSet(O2CReadOnlyViewSet):
+class PaymentViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     """Payments: recorded, allocated to invoices (their amount due and the customer's balance drop in the
     same transaction), refunded. Never changed or deleted."""
 
@@ -75,10 +72,6 @@ class PaymentViewSet(O2CReadOnlyViewSet):
 
     def get_serializer_class(self) -> type[Serializer]:
         return s.PaymentListSerializer if self.action == "list" else s.PaymentSerializer
-
-    def respond(self, payment: Payment, code: int = status.HTTP_200_OK) -> Response:
-        fresh = _payment_queryset().get(pk=payment.pk)
-        return Response(s.PaymentSerializer(fresh, context=self.get_serializer_context()).data, status=code)
 
     def list(self, request: Request) -> Response:
         query = validated(s.PaymentQuerySerializer, request.query_params.dict())

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from billing.models import Invoice
-from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, validated
+from o2c.api.base import O2CGenericViewSet, O2CReadOnlyViewSet, ServiceWriteMixin, validated
 from orders.api.views import READ, WRITE, errors
 from orders.models import Customer
 
@@ -196,7 +196,7 @@ def _dispute_queryset() -> QuerySet[Dispute]:
                                  description="Changes an open dispute's `note` or `owner` (`dispute_update`, audited), "
                                              "nothing else; a resolved or rejected one: 409 `dispute_closed`."),
 )
-class DisputeViewSet(O2CReadOnlyViewSet):
+class DisputeViewSet(ServiceWriteMixin, O2CReadOnlyViewSet):
     """Disputes: open → resolved (by a credit note, through billing) | rejected (reminders resume)."""
 
     queryset = Dispute.objects.all()
@@ -209,9 +209,6 @@ class DisputeViewSet(O2CReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Dispute]:
         return _dispute_queryset()
-
-    def respond(self, dispute: Dispute, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(_dispute_queryset().get(pk=dispute.pk)).data, status=code)
 
     def list(self, request: Request) -> Response:
         query = validated(s.DisputeQuerySerializer, request.query_params.dict())

@@ -12,31 +12,17 @@ from django.views import View
 
 from orders.models import Customer
 
-from ...cash_forms import OPEN_INVOICES_SHOWN, AllocationsMixin, PaymentForm, open_invoices
+from ...cash_forms import OPEN_INVOICES_SHOWN, AllocationsMixin, PaymentForm, customer_of, open_invoices, parse_day
+from ...models import APPLY_CASH
 
 VIEW_PAYMENT = "receivables.view_payment"
 VIEW_STATEMENT = "receivables.view_bankstatement"
 VIEW_LINE = "receivables.view_bankstatementline"
-APPLY_CASH = "receivables.apply_cash"  # record, allocate, refund; import statements, match and ignore lines
 
 PAYMENTS_PER_PAGE = 50
 STATEMENTS_PER_PAGE = 50
 LINES_PER_PAGE = 100
 QUEUE_PER_PAGE = 50
-
-
-def parse_day(raw: object) -> datetime.date | None:
-    if isinstance(raw, datetime.date):
-        return raw
-    try:
-        return datetime.date.fromisoformat(str(raw or "").strip())
-    except ValueError:
-        return None
-
-
-def customer_of(raw: object) -> Customer | None:
-    text = str(raw or "").strip()
-    return Customer.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
 
 
 def invoices_context(form: AllocationsMixin | None, customer: Customer | None, *, currency: str | None = None,

@@ -18,17 +18,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
+from billing.forms import ConfirmForm
 from o2c.audit import timeline
 from o2c.errors import call_for_form
 from o2c.views import paginate, query_without_page
 from orders.views.common import form_errors_text
 
-from ...cash_forms import AllocateForm, OldestFirstForm, PaymentFilterForm, PaymentForm, RefundForm, open_invoices
-from ...enums import Direction, LineStatus, PaymentMethod
+from ...cash_forms import AllocateForm, PaymentFilterForm, PaymentForm, RefundForm, customer_of, open_invoices
+from ...enums import PaymentMethod
 from ...models import BankStatementLine, Payment
 from ...selectors.payments import payment_list
+from ...selectors.statements import reconciliation_queue
 from ...services.payments import payment_allocate, payment_allocate_oldest, payment_record, payment_refund
-from .common import APPLY_CASH, PAYMENTS_PER_PAGE, VIEW_PAYMENT, customer_of, invoices_context
+from .common import APPLY_CASH, PAYMENTS_PER_PAGE, VIEW_PAYMENT, invoices_context
 
 # --- list -----------------------------------------------------------------------------------------
 
@@ -41,8 +43,7 @@ class PaymentListView(PermissionRequiredMixin, TemplateView):
     template_name = "receivables/payment_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        form = PaymentFilterForm(self.request.GET or None)
-        filters = form.filters() if form.is_bound else PaymentFilterForm(data={}).filters()
+        filters = PaymentFilterForm(self.request.GET).filters()
         customer = filters["customer"]
         page_obj = paginate(self.request, payment_list(**{**filters, "customer": customer.pk if customer else None}),
                             PAYMENTS_PER_PAGE)
@@ -121,7 +122,7 @@ def _statement_line(payment: Payment) -> BankStatementLine | None:
 ACTIONS: dict[str, tuple[type[forms.Form], Any]] = {
     # name: (form, service); every one needs receivables.apply_cash
     "allocate": (AllocateForm, payment_allocate),
-    "oldest": (OldestFirstForm, payment_allocate_oldest),
+    "oldest": (ConfirmForm, payment_allocate_oldest),
     "refund": (RefundForm, payment_refund),
 }
 
@@ -131,7 +132,7 @@ def _blank_form(name: str, payment: Payment) -> forms.Form:
         return AllocateForm()
     if name == "refund":
         return RefundForm(initial={"amount": payment.unapplied_amount})
-    return OldestFirstForm()
+    return ConfirmForm()
 
 
 def payment_context(request: HttpRequest, payment: Payment, *, bound: tuple[str, forms.Form] | None = None,
@@ -151,9 +152,7 @@ def payment_context(request: HttpRequest, payment: Payment, *, bound: tuple[str,
                 form.add_allocation_fields(rows)
     allocations = list(payment.allocations.select_related("invoice").order_by("id"))
     line = _statement_line(payment)
-    next_line = (BankStatementLine.objects.filter(status=LineStatus.UNMATCHED, direction=Direction.CREDIT,
-                                                  is_reversal=False).order_by("booking_date", "id")
-                 .values_list("pk", flat=True).first()) if line is not None else None
+    next_line = reconciliation_queue().values_list("pk", flat=True).first() if line is not None else None
     return {
         "payment": payment, "allocations": allocations, "refunds": list(payment.refunds.all()),
         "discount_total": sum((a.discount_amount for a in allocations), Decimal(0)),

@@ -18,23 +18,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
+from billing.forms import ConfirmForm
 from o2c.audit import timeline
 from o2c.errors import call_for_form
 from o2c.views import paginate, query_without_page
 from orders.views.common import form_errors_text
 
-from ...cash_forms import ConfirmForm, IgnoreForm, MatchForm, open_invoices
-from ...enums import Direction, LineStatus
+from ...cash_forms import IgnoreForm, MatchForm, customer_of, open_invoices
+from ...enums import LineStatus
 from ...models import BankStatementLine
 from ...selectors.statements import match_suggestions, reconciliation_queue
-from ...services.statements import statement_line_ignore, statement_line_match, statement_line_unignore
-from .common import APPLY_CASH, QUEUE_PER_PAGE, VIEW_LINE, customer_of, invoices_context
+from ...services.statements import is_credit, statement_line_ignore, statement_line_match, statement_line_unignore
+from .common import APPLY_CASH, QUEUE_PER_PAGE, VIEW_LINE, invoices_context
 
 SUGGESTIONS = 5
-
-
-def is_credit(line: BankStatementLine) -> bool:
-    return line.direction == Direction.CREDIT and not line.is_reversal
 
 
 class QueueView(PermissionRequiredMixin, TemplateView):

@@ -30,6 +30,7 @@ from o2c.errors import DomainError
 from o2c.panels import register_panel
 from o2c.views import pdf_response
 from orders.models import Customer
+from orders.views.common import back_to
 
 from ...enums import DisputeReason, WriteOffReason
 from ...forms import CreditHoldForm, DisputeOpenForm, PromiseForm, ReminderSendForm, WriteOffForm, collectors
@@ -60,7 +61,6 @@ from .common import (
     RECENT,
     SEND_REMINDER,
     VIEW_ACCOUNT,
-    back,
     run_form,
 )
 from .overview import BUCKETS, in_cents
@@ -201,7 +201,7 @@ class CreditHoldView(PermissionRequiredMixin, View):
                                           "for Finance's release.")
             else:
                 messages.success(request, f"{done.number} {done.legal_name} is off credit hold.")
-        return back(request, "receivables:customer", customer.pk)
+        return back_to(request, "receivables:customer", customer.pk)
 
 
 # --- actions on one invoice -----------------------------------------------------------------------
@@ -251,7 +251,7 @@ class InvoiceActionView(PermissionRequiredMixin, View):
         done = run_form(request, form_class(request.POST), service, invoice_id=invoice.pk, actor=request.user)
         if done is not None:
             messages.success(request, done_message(done, invoice))
-        return back(request, "receivables:customer", invoice.customer_id)
+        return back_to(request, "receivables:customer", invoice.customer_id)
 
 
 # --- panels on other apps' pages ------------------------------------------------------------------

@@ -11,10 +11,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 
 from o2c.errors import call_for_form
-from orders.views.common import back_to, form_errors_text
+from orders.views.common import form_errors_text
 
 VIEW_ACCOUNT = "receivables.view_payment"      # the aging, a customer's account, its statement, the panels
 VIEW_DISPUTE = "receivables.view_dispute"
@@ -48,8 +48,3 @@ def run_form(request: HttpRequest, form: forms.BaseForm, service: Callable[..., 
     if result is None:
         messages.error(request, form_errors_text(form) or "Nothing was done.")
     return result
-
-
-def back(request: HttpRequest, default: str, *args: object) -> HttpResponse:
-    """After an action: back to the page the form came from (a safe `next`), else to `default`."""
-    return back_to(request, default, *args)

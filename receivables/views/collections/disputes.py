@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from o2c.audit import timeline
 from o2c.errors import call_for_form
 from o2c.views import paginate, query_without_page
+from orders.views.common import form_errors_text
 
 from ...enums import DisputeStatus
 from ...forms import DisputeFilterForm, DisputeRejectForm, DisputeResolveForm, collectors
@@ -31,8 +32,7 @@ class DisputeListView(PermissionRequiredMixin, TemplateView):
     template_name = "receivables/dispute_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        form = DisputeFilterForm(self.request.GET or None)
-        filters = form.filters() if form.is_bound else {"status": "", "owner": "", "customer": None}
+        filters = DisputeFilterForm(self.request.GET).filters()
         page_obj = paginate(self.request, dispute_list(**DisputeFilterForm.selector_kwargs(filters)), DISPUTES_PER_PAGE)
         return {**super().get_context_data(**kwargs), "filters": filters, "page_obj": page_obj,
                 "page_base": query_without_page(self.request), "statuses": DisputeStatus.choices,
@@ -56,9 +56,8 @@ def dispute_context(request: HttpRequest, dispute: Dispute, *, bound: tuple[str,
         forms_["reject"] = DisputeRejectForm()
         if bound is not None:
             forms_[bound[0]] = bound[1]
-    return {"dispute": dispute, "invoice": dispute.invoice, "timeline": timeline(dispute),
-            "forms": forms_, "refused": (" ".join(str(e) for errs in bound[1].errors.values() for e in errs)
-                                         if bound is not None and bound[0] not in forms_ else "")}
+    return {"dispute": dispute, "invoice": dispute.invoice, "timeline": timeline(dispute), "forms": forms_,
+            "refused": form_errors_text(bound[1]) if bound is not None and bound[0] not in forms_ else ""}
 
 
 class DisputeDetailView(PermissionRequiredMixin, View):

@@ -20,11 +20,11 @@ from o2c.money import default_currency, quantize_money
 from o2c.roles import FINANCE
 from o2c.views import RoleWorkspaceView, paginate, query_without_page
 
-from ...enums import AgingBucket, Direction, LineStatus
+from ...enums import AgingBucket
 from ...forms import AgingForm, WorklistForm
-from ...models import BankStatementLine
 from ...selectors.aging import AgingItem, AgingReport, AgingRow, aging_invoices, aging_report
 from ...selectors.kpis import DSO_DAYS, collector_worklist, dso_trend, receivables_kpis
+from ...selectors.statements import reconciliation_queue
 from .common import (
     AGING_ROWS_PER_PAGE,
     COLLECT,
@@ -37,7 +37,6 @@ from .common import (
 
 BUCKETS = [(bucket.value, bucket.label) for bucket in AgingBucket]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 
 def in_cents(rows: Iterable[AgingRow]) -> None:
@@ -80,8 +79,7 @@ class HomeView(RoleWorkspaceView):
         return {
             **super().get_context_data(**kwargs), "today": today, "currency": currency,
             "kpis": receivables_kpis(today, currency=currency), "dso_days": DSO_DAYS,
-            "unmatched_lines": BankStatementLine.objects.filter(status=LineStatus.UNMATCHED,
-                                                                direction=Direction.CREDIT).count(),
+            "unmatched_lines": reconciliation_queue().count(),
             "aging_total": report.totals.get(currency), "other_currencies": [
                 report.totals[c] for c in report.currencies if c != currency],
             "charts": chart_data(report, trend, currency), "buckets": BUCKETS,

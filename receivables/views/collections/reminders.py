@@ -15,14 +15,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from billing.forms import ConfirmForm
 from o2c.errors import DomainError
 from o2c.views import paginate, query_without_page
+from orders.views.common import back_to
 
-from ...forms import ConfirmForm, ReminderFilterForm
+from ...forms import ReminderFilterForm
 from ...models import ReminderLog
 from ...selectors.dunning import ReminderTotals, reminder_list, reminder_preview
 from ...services.dunning import reminder_run
-from .common import COLLECT, REMINDERS_PER_PAGE, SEND_REMINDER, back, run_form
+from .common import COLLECT, REMINDERS_PER_PAGE, SEND_REMINDER, run_form
 
 
 def _totals(plans: list[Any]) -> list[tuple[str, ReminderTotals]]:
@@ -84,4 +86,4 @@ class ReminderRunView(PermissionRequiredMixin, View):
             else:
                 messages.info(request, "Nothing to remind today: every overdue invoice got its reminder already, "
                                        "or waits for a dispute or a promise to pay.")
-        return back(request, "receivables:reminder-list")
+        return back_to(request, "receivables:reminder-list")
