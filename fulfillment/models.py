@@ -90,6 +90,10 @@ class Shipment(models.Model):
             models.Index(fields=["warehouse", "planned_ship_date"], name="shipment_open_by_day",
                          condition=Q(status__in=["scheduled", "picking", "packed"])),
             models.Index(fields=["status", "planned_ship_date"], name="shipment_status_day"),
+            # the delivery KPIs (insight) read the shipments shipped or delivered in a period
+            models.Index(fields=["shipped_at"], name="shipment_shipped_at", condition=Q(shipped_at__isnull=False)),
+            models.Index(fields=["delivered_on"], name="shipment_delivered_on",
+                         condition=Q(delivered_on__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(planned_delivery_date__gte=models.F("planned_ship_date")),

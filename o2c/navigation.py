@@ -30,7 +30,10 @@ class Section:
 EVERYONE = frozenset({SALES, WAREHOUSE, FINANCE, ADMIN})
 
 NAVIGATION: tuple[Section, ...] = (
-    Section("Overview", EVERYONE, (Link("Home", "home", "house"),)),
+    Section("Overview", EVERYONE, (
+        Link("Home", "home", "house"),
+        Link("KPIs", "insight:kpis", "speedometer2"),
+    )),
     Section("Sales", frozenset({SALES}), (
         Link("Sales desk", "orders:home", "cart"),
         Link("Customers", "orders:customer-list", "people"),
@@ -58,6 +61,8 @@ NAVIGATION: tuple[Section, ...] = (
         Link("Credit notes", "billing:credit-note-list", "receipt-cutoff"),
         Link("Receivables", "receivables:home", "cash-coin"),
         Link("Collector worklist", "receivables:worklist", "list-check"),
+        Link("Collection priorities", "insight:priorities", "sort-down"),
+        Link("Cash forecast", "insight:forecast", "graph-up-arrow"),
         Link("Aging", "receivables:aging", "bar-chart"),
         Link("Payments", "receivables:payment-list", "wallet2"),
         Link("Bank statements", "receivables:statement-list", "bank"),

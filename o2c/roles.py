@@ -34,11 +34,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "receivables.view_customerstatement",
         "receivables.view_dunningpolicy",
         "receivables.view_dunninglevel",
+        "insight.view_kpisnapshot",
+        "insight.view_paymentprediction",
+        "insight.view_paymenthabit",
     ],
     WAREHOUSE: [
         "inventory.*",
         "fulfillment.*",
         "orders.view_*",
+        "insight.view_kpisnapshot",
     ],
     FINANCE: [
         "billing.*",
@@ -49,6 +53,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfillment.view_*",
         "inventory.view_*",
         "o2c.view_auditevent",
+        "insight.*",
     ],
     ADMIN: ["*"],
 }

@@ -10,16 +10,18 @@ from rest_framework.routers import DefaultRouter
 
 import billing.api.urls
 import fulfillment.api.urls
+import insight.api.urls
 import inventory.api.urls
 import orders.api.urls
 import receivables.api.urls
+from insight import views as insight_views
 from o2c import views
 from o2c.api import urls as kernel_api
 from o2c.errors import api_not_found
 
 router = DefaultRouter()
 for module in (kernel_api, inventory.api.urls, orders.api.urls, fulfillment.api.urls, billing.api.urls,
-               receivables.api.urls):
+               receivables.api.urls, insight.api.urls):
     module.register(router)
 
 api_patterns = [
@@ -31,7 +33,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", insight_views.HomeView.as_view(), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
@@ -48,6 +50,7 @@ urlpatterns = [
     path("fulfillment/", include("fulfillment.urls")),
     path("billing/", include("billing.urls")),
     path("receivables/", include("receivables.urls")),
+    path("insight/", include("insight.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
 ]

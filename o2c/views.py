@@ -39,19 +39,6 @@ def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> Http
     return response
 
 
-class HomeView(TemplateView):
-    template_name = "o2c/home.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        user = self.request.user
-        context = super().get_context_data(**kwargs)
-        context["roles"] = list(user.groups.values_list("name", flat=True))
-        context["my_activity"] = selectors.recent_activity(actor_id=user.pk)[:10]
-        if user.has_perm("o2c.view_outboxevent"):
-            context["health"] = selectors.outbox_health()
-        return context
-
-
 class RoleWorkspaceView(UserPassesTestMixin, TemplateView):
     """A stage's landing page for its role: the team's recent activity in that stage."""
 

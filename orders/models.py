@@ -254,6 +254,8 @@ class SalesOrder(SalesDocument):
             models.Index(fields=["status", "customer"], name="salesorder_status_customer"),
             models.Index(fields=["customer", "status"], name="salesorder_customer_status"),
             models.Index(fields=["customer_reference"], name="salesorder_customer_ref"),
+            models.Index(fields=["confirmed_at"], name="salesorder_confirmed_at",
+                         condition=Q(confirmed_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(invoiced_amount__gte=0) & Q(paid_amount__gte=0),
@@ -269,6 +271,8 @@ class SalesOrderLine(SalesLine):
     returned_quantity = QuantityField(default=0, editable=False, help_text="Kept by fulfillment.")
     invoiced_quantity = QuantityField(default=0, editable=False, help_text="Kept by billing.")
     cancelled_quantity = QuantityField(default=0, editable=False)
+    backordered_at_confirmation = QuantityField(default=0, editable=False,
+                                                help_text="What stock could not cover when the order was confirmed.")
     promise_date = models.DateField(null=True, blank=True, editable=False)
 
     class Meta(SalesLine.Meta):

@@ -38,9 +38,9 @@ HEADER_FIELDS = ("ship_to", "requested_date", "customer_reference", "notes", "wa
 _UPDATE_LINE_STATE = f"""
 UPDATE {SalesOrderLine._meta.db_table} AS l
    SET reserved_quantity = v.reserved, backordered_quantity = v.backordered, promise_date = v.promise_date,
-       cancelled_quantity = v.cancelled
-  FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::date[], %s::numeric[])
-       AS v(id, reserved, backordered, promise_date, cancelled)
+       cancelled_quantity = v.cancelled, backordered_at_confirmation = v.at_confirmation
+  FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::date[], %s::numeric[], %s::numeric[])
+       AS v(id, reserved, backordered, promise_date, cancelled, at_confirmation)
  WHERE l.id = v.id"""
 
 
@@ -50,7 +50,7 @@ def _save_line_state(lines: Sequence[SalesOrderLine]) -> None:
         cursor.execute(_UPDATE_LINE_STATE, [
             [line.pk for line in lines], [line.reserved_quantity for line in lines],
             [line.backordered_quantity for line in lines], [line.promise_date for line in lines],
-            [line.cancelled_quantity for line in lines],
+            [line.cancelled_quantity for line in lines], [line.backordered_at_confirmation for line in lines],
         ])
 
 
@@ -162,7 +162,7 @@ def _reserve_and_confirm(order: SalesOrder, lines: list[SalesOrderLine], actor: 
     granted = stock_reserve_many(requests=requests, actor=actor)
     for line, grant in zip(lines, granted, strict=True):
         line.reserved_quantity = grant
-        line.backordered_quantity = line.quantity - grant
+        line.backordered_quantity = line.backordered_at_confirmation = line.quantity - grant
     _promise_dates(order, lines)
     _save_line_state(lines)
     order.confirmed_at = timezone.now()

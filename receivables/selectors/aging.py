@@ -160,6 +160,21 @@ def aging_report(as_of: datetime.date | None = None, *, customer_id: int | None 
     return AgingReport(as_of, rows, totals)
 
 
+def aging_totals(as_of: datetime.date | None = None) -> dict[str, AgingRow]:
+    """The company's aging per currency without the per-customer rows: today one aggregate over the
+    covering index of open items (for a day in the past, `aging_report(as_of).totals`)."""
+    as_of = as_of or timezone.localdate()
+    if _is_history(as_of):
+        return aging_report(as_of).totals
+    sums = ", ".join(f"COALESCE(SUM(amount_due) FILTER (WHERE {cond}), 0.00)"
+                     for cond in _bucket_conditions("(%(as_of)s::date - due_date)"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT currency, COUNT(*), {sums} FROM {_INV} WHERE status IN {_OPEN} AND amount_due > 0 "
+                       "GROUP BY currency", {"as_of": as_of})
+        return {currency: AgingRow(None, "", "Company total", currency, dict(zip(BUCKET_KEYS, amounts, strict=True)), n)
+                for currency, n, *amounts in cursor.fetchall()}
+
+
 @dataclass
 class AgingItem:
     invoice_id: int
