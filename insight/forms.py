@@ -11,17 +11,18 @@ from .enums import Period
 from .periods import PeriodError, period_bounds
 from .selectors.kpis import KpiFilter
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
 
 
 class KpiFilterForm(forms.Form):
-    period = forms.ChoiceField(choices=Period.choices, required=False, initial=Period.MONTH)
+    period = forms.ChoiceField(choices=Period.choices, required=False, initial=Period.MONTH, widget=SELECT)
     on = forms.DateField(required=False, widget=DATE_INPUT, label="Month or quarter of",
                          help_text="Any day of the month or quarter (default: today).")
     start = forms.DateField(required=False, widget=DATE_INPUT, label="From")
     end = forms.DateField(required=False, widget=DATE_INPUT, label="To")
-    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("number"), required=False)
-    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.order_by("code"), required=False)
+    customer = forms.ModelChoiceField(queryset=Customer.objects.order_by("number"), required=False, widget=SELECT)
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.order_by("code"), required=False, widget=SELECT)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from .enums import Period
 
 MAX_DAYS = 366
+EARLIEST, LATEST = datetime.date(1970, 1, 1), datetime.date(2999, 12, 31)
 
 
 class PeriodError(ValueError):
@@ -31,6 +32,9 @@ def quarter_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
 def period_bounds(period: str, *, on: datetime.date | None = None, start: datetime.date | None = None,
                   end: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """(first day, last day) of the period; `PeriodError` names the field at fault."""
+    for field, day in (("on", on), ("start", start), ("end", end)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise PeriodError(field, f"Choose a day between {EARLIEST} and {LATEST}.")
     if period != Period.CUSTOM:
         return (quarter_of if period == Period.QUARTER else month_of)(on or timezone.localdate())
     if not start or not end:

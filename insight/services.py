@@ -11,8 +11,9 @@ import datetime
 from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
 from billing.enums import OPEN_STATUSES
 from o2c.audit import audit_record
@@ -61,6 +62,19 @@ def payment_predictions_refresh(*, as_of: datetime.date | None = None,
     return len(rows)
 
 
+def _insert_new(rows: list[models.Model], fields: list[str]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: how many rows this call really added (a racing worker's
+    rows are not counted twice, as a count before and after would)."""
+    if not rows:
+        return 0
+    meta = rows[0]._meta
+    columns = [meta.get_field(name).column for name in fields]
+    sql = (f"INSERT INTO {meta.db_table} ({', '.join(columns)}) VALUES %s ON CONFLICT DO NOTHING RETURNING 1")
+    with connection.cursor() as cursor:
+        added = execute_values(cursor.cursor, sql, [tuple(getattr(r, n) for n in fields) for r in rows], fetch=True)
+    return len(added)
+
+
 @transaction.atomic
 def kpi_snapshot_take(*, day: datetime.date, actor: AbstractBaseUser | None = None, recompute: bool = False) -> int:
     """Store every KPI over the 30 days up to `day` (balances at its end). Once per day: an existing
@@ -74,17 +88,13 @@ def kpi_snapshot_take(*, day: datetime.date, actor: AbstractBaseUser | None = No
         first = KpiSnapshot.objects.get(day=day, kpi=rows[0].kpi)
         audit_record(obj=first, action="recomputed", actor=actor, data={"day": day, "kpis": len(rows)})
         return len(written)
-    before = KpiSnapshot.objects.filter(day=day).count()
-    KpiSnapshot.objects.bulk_create(rows, ignore_conflicts=True)
-    return KpiSnapshot.objects.filter(day=day).count() - before
+    return _insert_new(rows, ["day", "kpi", "value", "sample", "computed_at"])
 
 
 def _store_forecast(made_on: datetime.date, weeks: list) -> int:
     rows = [CashForecastWeek(made_on=made_on, week_start=w.start, currency=currency, from_invoices=w.from_invoices,
                              from_orders=w.from_orders) for currency, w in weeks]
-    before = CashForecastWeek.objects.filter(made_on=made_on).count()
-    CashForecastWeek.objects.bulk_create(rows, ignore_conflicts=True)
-    return CashForecastWeek.objects.filter(made_on=made_on).count() - before
+    return _insert_new(rows, ["made_on", "week_start", "currency", "from_invoices", "from_orders"])
 
 
 @transaction.atomic

@@ -16,8 +16,8 @@ class KpiQuerySerializer(serializers.Serializer):
     on = serializers.DateField(required=False, help_text="A day of the month or quarter (default: today).")
     start = serializers.DateField(required=False, help_text="First day of a custom period.")
     end = serializers.DateField(required=False, help_text="Last day of a custom period.")
-    customer = serializers.IntegerField(required=False, min_value=1)
-    warehouse = serializers.IntegerField(required=False, min_value=1)
+    customer = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    warehouse = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -28,23 +28,23 @@ class KpiQuerySerializer(serializers.Serializer):
         return data
 
 
-class KpiValueSerializer(serializers.Serializer):
+class KpiFigureSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     unit = serializers.CharField()
     definition = serializers.CharField()
     higher_is_better = serializers.BooleanField()
     applies = serializers.BooleanField(help_text="False: the warehouse filter does not apply to this KPI.")
-    value = serializers.DecimalField(max_digits=18, decimal_places=1, allow_null=True)
+    value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
     sample = serializers.IntegerField()
 
 
-class KpisSerializer(serializers.Serializer):
+class KpiReportSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     customer = serializers.IntegerField(allow_null=True)
     warehouse = serializers.IntegerField(allow_null=True)
-    kpis = KpiValueSerializer(many=True)
+    kpis = KpiFigureSerializer(many=True)
 
 
 class ForecastWeekSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from . import serializers as s
 
 
 @extend_schema_view(list=extend_schema(
-    parameters=[s.KpiQuerySerializer], responses={200: s.KpisSerializer, **errors(400, 403)},
+    parameters=[s.KpiQuerySerializer], responses={200: s.KpiReportSerializer, **errors(400, 403)},
     description="Every order-to-cash KPI over a month, a quarter or custom days (`kpi_values`), for the company, "
                 "one customer and/or one warehouse, with its definition. The KPI page shows the same figures."))
 class KpiViewSet(O2CGenericViewSet):
@@ -32,7 +32,7 @@ class KpiViewSet(O2CGenericViewSet):
         rows = [{"key": key, "name": kpi.name, "unit": kpi.unit, "definition": kpi.definition,
                  "higher_is_better": kpi.higher_is_better, "applies": f.warehouse_id is None or kpi.by_warehouse,
                  "value": values[key].value, "sample": values[key].sample} for key, kpi in KPIS.items()]
-        return Response(s.KpisSerializer({"start": f.start, "end": f.end, "customer": f.customer_id,
+        return Response(s.KpiReportSerializer({"start": f.start, "end": f.end, "customer": f.customer_id,
                                           "warehouse": f.warehouse_id, "kpis": rows}).data)
 
 

@@ -93,6 +93,7 @@ class WarehouseHome:
     capacity: list[CapacityRow]
     late: list[Shipment]
     late_count: int
+    late_until: datetime.date  # the last day a shipment still to leave is late for: yesterday
     low_stock: list[LowStockRow] = field(default_factory=list)
 
     @property
@@ -129,7 +130,8 @@ def shipment_capacity(today: datetime.date) -> list[CapacityRow]:
 def warehouse_home(today: datetime.date | None = None, *, limit: int = 8) -> WarehouseHome:
     today = today or timezone.localdate()
     late = late_to_ship(today)
-    return WarehouseHome(shipment_capacity(today), list(late[:limit]), late.count(), low_stock_rows())
+    return WarehouseHome(shipment_capacity(today), list(late[:limit]), late.count(), today - datetime.timedelta(days=1),
+                         low_stock_rows())
 
 
 # --- Finance -------------------------------------------------------------------------------------

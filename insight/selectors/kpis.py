@@ -19,14 +19,15 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from billing.enums import ISSUED_STATUSES, CreditReason
+from billing.enums import ISSUED_STATUSES, OPEN_STATUSES, CreditReason, InvoiceStatus
 from billing.models import CreditNote, Invoice, InvoiceLine
 from fulfillment.models import Shipment, ShipmentLine
 from o2c.money import default_currency
 from orders.enums import Progress
 from orders.models import SalesOrder, SalesOrderLine
-from receivables.enums import AUTO_RULES, Direction
+from receivables.enums import AUTO_RULES, CASH_METHODS, Direction
 from receivables.models import Allocation, BankStatementLine, Payment, ReminderLog
 from receivables.selectors.aging import aging_report, aging_totals, sql_in
 from receivables.selectors.kpis import DSO_DAYS
@@ -37,7 +38,7 @@ _SH, _SL = Shipment._meta.db_table, ShipmentLine._meta.db_table
 _INV, _IL, _CN = Invoice._meta.db_table, InvoiceLine._meta.db_table, CreditNote._meta.db_table
 _AL, _BL, _RL = Allocation._meta.db_table, BankStatementLine._meta.db_table, ReminderLog._meta.db_table
 _PAY = Payment._meta.db_table
-_ISSUED = sql_in(ISSUED_STATUSES)
+_ISSUED, _OPEN = sql_in(ISSUED_STATUSES), sql_in(OPEN_STATUSES)
 # credit notes that correct a wrong invoice (returns, damage kept and goodwill are not billing errors)
 CORRECTING = (CreditReason.PRICE, CreditReason.CANCELLATION, CreditReason.OTHER)
 
@@ -118,17 +119,22 @@ SELECT COUNT(*), AVG(EXTRACT(EPOCH FROM (last.shipped_at - o.confirmed_at)) / 86
  WHERE o.delivery_status = '{Progress.FULL}' AND o.confirmed_at IS NOT NULL AND last.shipped_at < %(t1)s
    AND {_scope("o")}"""
 
-# the orders of the invoices settled in the period, each paid in full on its last invoice's settling day
+# the orders of the invoices settled in the period, each paid in full on its last invoice's settling day.
+# "Paid in full" is read from the order's invoices: everything invoiced (`invoice_status`, kept by billing)
+# and none of its issued invoices still open. (Not `SalesOrder.payment_status`: it derives from
+# `SalesOrder.paid_amount`, which nothing keeps, so it never reads "full".)
 ORDER_TO_CASH_SQL = f"""
-WITH settled AS (SELECT id FROM {_INV} WHERE status = 'paid' AND settled_on BETWEEN %(start)s AND %(end)s),
+WITH settled AS (SELECT id FROM {_INV} WHERE status = '{InvoiceStatus.PAID}'
+                    AND settled_on BETWEEN %(start)s AND %(end)s),
      orders AS (SELECT DISTINCT ol.order_id FROM settled i JOIN {_IL} il ON il.invoice_id = i.id
                   JOIN {_OL} ol ON ol.id = il.order_line_id)
 SELECT COUNT(*), AVG(paid.day - (o.confirmed_at AT TIME ZONE %(tz)s)::date)
   FROM orders JOIN {_ORD} o ON o.id = orders.order_id
-  CROSS JOIN LATERAL (SELECT MAX(i.settled_on) AS day FROM {_OL} ol JOIN {_IL} il ON il.order_line_id = ol.id
+  CROSS JOIN LATERAL (SELECT MAX(i.settled_on) AS day, BOOL_OR(i.status IN {_OPEN}) AS owing
+                        FROM {_OL} ol JOIN {_IL} il ON il.order_line_id = ol.id
                         JOIN {_INV} i ON i.id = il.invoice_id WHERE ol.order_id = o.id) paid
- WHERE o.payment_status = '{Progress.FULL}' AND o.confirmed_at IS NOT NULL AND paid.day <= %(end)s
-   AND {_scope("o")}"""
+ WHERE o.invoice_status = '{Progress.FULL}' AND NOT paid.owing AND o.confirmed_at IS NOT NULL
+   AND paid.day <= %(end)s AND {_scope("o")}"""
 
 _DELIVERED = f"FROM {_SH} s WHERE s.delivered_on BETWEEN %(start)s AND %(end)s AND {_scope('s')}"
 ON_TIME_SQL = f"SELECT COUNT(*), COUNT(*) FILTER (WHERE s.on_time) {_DELIVERED}"
@@ -169,10 +175,12 @@ SELECT COUNT(*), COUNT(*) FILTER (WHERE b.match_rule IN {sql_in(AUTO_RULES)})
    AND (%(customer)s::bigint IS NULL OR EXISTS (
         SELECT 1 FROM {_PAY} p WHERE p.id = b.payment_id AND p.customer_id = %(customer)s))"""
 
+# cash: allocations of money received (not of a credit note's credit, `PaymentMethod.CREDIT_NOTE`)
 AFTER_REMINDER_SQL = f"""
 SELECT COUNT(DISTINCT a.invoice_id), COALESCE(SUM(a.amount), 0)
-  FROM {_AL} a JOIN {_INV} i ON i.id = a.invoice_id
+  FROM {_AL} a JOIN {_INV} i ON i.id = a.invoice_id JOIN {_PAY} p ON p.id = a.payment_id
  WHERE a.date BETWEEN %(start)s AND %(end)s AND i.currency = %(currency)s AND {_scope("i", warehouse=False)}
+   AND p.method IN {sql_in(CASH_METHODS)} AND a.amount > 0
    AND EXISTS (SELECT 1 FROM {_RL} r WHERE r.invoice_id = a.invoice_id AND r.sent_on <= a.date)"""
 
 SALES_SQL = f"""
@@ -215,17 +223,28 @@ class Balances:
     period_sales: Decimal
 
 
-def balances(f: KpiFilter) -> Balances:
-    ar, overdue = ar_at(f, f.end)
+def balances(f: KpiFilter) -> Balances | None:
+    """Read at the period's last day, or today while the period is not over (what is owed and overdue on a day
+    still to come is not known yet: read then, an invoice due tomorrow would already count as overdue, and the
+    90 days of sales would include days without any). None for a period that has not begun."""
+    today = timezone.localdate()
+    if f.start > today:
+        return None
+    end = min(f.end, today)
+    ar, overdue = ar_at(f, end)
     before, _ = ar_at(f, f.start - datetime.timedelta(days=1))
-    return Balances(ar, overdue, credit_sales(f, f.end - datetime.timedelta(days=DSO_DAYS - 1), f.end), before,
-                    credit_sales(f, f.start, f.end))
+    return Balances(ar, overdue, credit_sales(f, end - datetime.timedelta(days=DSO_DAYS - 1), end), before,
+                    credit_sales(f, f.start, end))
+
+
+def _balance_value(compute: Callable[[Balances], Decimal | None], b: Balances | None) -> KpiValue:
+    """One reading of the balances (sample 1), none for a period that has not begun."""
+    return KpiValue(None, 0) if b is None else KpiValue(_one(compute(b)), 1)
 
 
 def _balance_kpi(compute: Callable[[Balances], Decimal | None]) -> Callable[[KpiFilter], KpiValue]:
     def measure(f: KpiFilter) -> KpiValue:
-        b = balances(f)
-        return KpiValue(_one(compute(b)), 1)
+        return _balance_value(compute, balances(f))
     measure.balance = compute  # type: ignore[attr-defined]
     return measure
 
@@ -308,7 +327,7 @@ def kpi_values(f: KpiFilter, keys: tuple[str, ...] | None = None) -> dict[str, K
     wanted = [k for k in keys if k in BALANCE_KPIS]
     if wanted:
         b = balances(f)
-        values.update({k: KpiValue(_one(KPIS[k].measure.balance(b)), 1) for k in wanted})  # type: ignore[attr-defined]
+        values.update({k: _balance_value(KPIS[k].measure.balance, b) for k in wanted})  # type: ignore[attr-defined]
     for key in keys:
         if key not in values:
             values[key] = KPIS[key].measure(f)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing.enums import OPEN_STATUSES
 from billing.models import Invoice
+from o2c.money import default_currency
 from orders.models import Customer, PaymentTerm
 from receivables.selectors.aging import aging_invoices, sql_in
 
@@ -115,15 +116,19 @@ SELECT p.customer_id, c.number, c.legal_name, p.currency, SUM(p.amount_due),
        COALESCE(SUM(p.amount_due * p.expected_days_late) FILTER (WHERE p.expected_days_late > 0), 0) AS priority,
        COUNT(*)
   FROM {PaymentPrediction._meta.db_table} p JOIN {_CUST} c ON c.id = p.customer_id
+ WHERE p.currency = %(currency)s
  GROUP BY p.customer_id, c.number, c.legal_name, p.currency
 HAVING SUM(p.amount_due * p.expected_days_late) FILTER (WHERE p.expected_days_late > 0) > 0
  ORDER BY priority DESC, c.number LIMIT %(limit)s"""
 
 
-def collection_priorities(*, limit: int = 10, today: datetime.date | None = None) -> list[PriorityRow]:
+def collection_priorities(*, limit: int = 10, today: datetime.date | None = None,
+                          currency: str | None = None) -> list[PriorityRow]:
     """The collector worklist by prediction: customers ranked by Σ amount due × expected days late, so
-    money that will come late (overdue or not yet) is chased first. One query."""
+    money that will come late (overdue or not yet) is chased first. In one currency (amounts of two are
+    not ranked against each other; default: the company's). One query."""
+    params = {"today": today or timezone.localdate(), "limit": limit, "currency": currency or default_currency()}
     with connection.cursor() as cursor:
-        cursor.execute(PRIORITIES_SQL, {"today": today or timezone.localdate(), "limit": limit})
+        cursor.execute(PRIORITIES_SQL, params)
         return [PriorityRow(*row[:6], Decimal(row[6]).quantize(Decimal("0.1")), *row[7:])
                 for row in cursor.fetchall()]

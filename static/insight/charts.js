@@ -60,10 +60,13 @@
       if (!series) {
         return;
       }
+      const values = series.values.map(number);
+      // a line needs two points: a trend of one snapshot (a new installation) shows it as a dot
+      const known = values.filter((value) => value !== null).length;
       new Chart(canvas, {
         type: "line",
-        data: { labels: series.labels, datasets: [{ data: series.values.map(number), borderColor: "#6c757d",
-          borderWidth: 1.5, pointRadius: 0, tension: 0.3, spanGaps: true }] },
+        data: { labels: series.labels, datasets: [{ data: values, borderColor: "#6c757d", backgroundColor: "#6c757d",
+          borderWidth: 1.5, pointRadius: known < 2 ? 2.5 : 0, tension: 0.3, spanGaps: true }] },
         options: { ...quiet, plugins: { legend: { display: false }, tooltip: { enabled: true } },
           scales: { x: { display: false }, y: { display: false } } },
       });

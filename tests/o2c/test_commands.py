@@ -40,7 +40,8 @@ def test_setup_periodic_tasks_registers_every_job_once() -> None:
                      "Billing: invoice queued shipments (backstop)": "billing.invoice_queued",
                      "Receivables: credit holds by the policy": "receivables.credit_holds",
                      "Receivables: late-payment reminders": "receivables.reminder_run",
-                     "Receivables: monthly customer statements": "receivables.statements_monthly"}
+                     "Receivables: monthly customer statements": "receivables.statements_monthly",
+                     "Insight: predictions, KPI snapshot, cash forecast": "insight.nightly"}
 
 
 @pytest.mark.django_db
