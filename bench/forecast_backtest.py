@@ -81,7 +81,7 @@ def main() -> None:
     from billing.models import Invoice
     from orders.models import Customer
 
-    console = Console()
+    console = Console(width=120)
     seconds = load_demo()
     console.print(f"demo loaded in {seconds:.1f} s")
     settled = dict(Invoice.objects.filter(status="paid", settled_on__isnull=False).values_list("pk", "settled_on"))

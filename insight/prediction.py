@@ -13,7 +13,7 @@ The model, in plain terms (no library: a few weighted averages a collector can c
   payments that would have happened by now are left out the same way).
 - **Little history borrows from its peers**: the customer's weighted average delay is blended with that of
   the customers on the same payment terms ("similar customers"), or of all customers, as if the peers
-  were `PRIOR_WEIGHT` invoices of the customer's own: with 1 invoice the peers dominate, with 20 the
+  were `PRIOR_WEIGHT` (1) invoice of the customer's own: with 1 invoice it is half and half, with 20 the
   customer does. Nobody paid this late before: today + `UNSEEN_DELAY_DAYS`.
 - **Confidence** (0–1): how much of the estimate is the customer's own (n ÷ (n + PRIOR_WEIGHT), n the
   effective number of invoices) times how regular the delays are (1 ÷ (1 + spread ÷ 10 days)).
@@ -36,7 +36,7 @@ from itertools import accumulate
 
 HALF_LIFE_DAYS = 180
 LOOKBACK_DAYS = 730
-PRIOR_WEIGHT = 3.0
+PRIOR_WEIGHT = 1.0  # chosen by bench/forecast_backtest.py: 3 pulled regular customers too far towards their peers
 AMOUNT_BANDWIDTH = 1.5  # in natural-log units of the amount
 UNSEEN_DELAY_DAYS = 14
 OWN_HISTORY_MIN = 3  # settled invoices before a prediction counts as resting on the customer's own habit

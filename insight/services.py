@@ -19,6 +19,7 @@ from billing.enums import OPEN_STATUSES
 from o2c.audit import audit_record
 from o2c.money import default_currency
 from orders.models import Customer
+from receivables.selectors.kpis import month_ends
 
 from .models import CashForecastWeek, KpiSnapshot, PaymentHabit, PaymentPrediction
 from .selectors.forecast import ExpectedReceipt, cash_forecast, monday, weekly
@@ -131,8 +132,6 @@ def insight_refresh(*, as_of: datetime.date | None = None, actor: AbstractBaseUs
 def insight_backfill(*, as_of: datetime.date, months: int) -> dict[str, int]:
     """KPI snapshots at the last `months` month ends and forecasts made on the Mondays of the last
     `months` months, for trends and forecast-vs-actual from day one (the demo; a new installation)."""
-    from receivables.selectors.kpis import month_ends
-
     days = month_ends(as_of - datetime.timedelta(days=1), months)
     snapshots = sum(kpi_snapshot_take(day=day) for day in days)
     first, mondays = monday(as_of) - datetime.timedelta(weeks=4 * months), []

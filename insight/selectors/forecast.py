@@ -27,7 +27,7 @@ from billing.terms import due_date
 from fulfillment.enums import ShipmentStatus
 from fulfillment.models import Shipment
 from o2c.money import default_currency
-from orders.enums import OrderStatus
+from orders.enums import OrderStatus, Progress
 from orders.models import PaymentTerm, SalesOrder, SalesOrderLine
 from receivables.enums import CASH_METHODS
 from receivables.models import Payment
@@ -87,7 +87,7 @@ class ExpectedReceipt:
 def order_receipts(as_of: datetime.date, currency: str) -> list[ExpectedReceipt]:
     """Confirmed orders' amounts not yet invoiced, on the day they are expected to be paid. Four queries."""
     orders = list(SalesOrder.objects.filter(status=OrderStatus.CONFIRMED, currency=currency)
-                  .exclude(invoice_status="full").values("pk", "customer_id", "customer__payment_term_id",
+                  .exclude(invoice_status=Progress.FULL).values("pk", "customer_id", "customer__payment_term_id",
                                                          "requested_date", "gross_total", "invoiced_amount"))
     ids = [o["pk"] for o in orders]
     ships = dict(Shipment.objects.filter(order_id__in=ids, status__in=OPEN_SHIPMENTS).values("order_id")

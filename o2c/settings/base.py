@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "fulfillment",
     "billing",
     "receivables",
+    "insight",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,8 @@ O2C_WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 O2C_IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=48)
 # Bank statement files above this size are refused before they are read (receivables).
 RECEIVABLES_STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Months of dated sales, invoices and payments `manage.py load_demo` simulates for the insight pages.
+DEMO_HISTORY_MONTHS = env.int("DEMO_HISTORY_MONTHS", default=12)
 
 # CSV import/export of master data in the admin (django-import-export). An import is one
 # transaction: a file with any bad row imports nothing (the admin adds rollback on validation

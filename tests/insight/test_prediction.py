@@ -61,7 +61,7 @@ def test_little_history_borrows_from_customers_on_the_same_terms() -> None:
     expected = (1 * 30 + PRIOR_WEIGHT * peers) / (1 + PRIOR_WEIGHT)  # one own invoice against PRIOR_WEIGHT
     assert p.predicted_date == TODAY + (20 + round(expected)) * DAY
     assert p.basis == "similar" and p.sample_size == 1
-    assert p.confidence < Decimal("0.3")
+    assert p.confidence < Decimal("0.6")  # not a habit yet
 
 
 def test_recent_payments_count_more() -> None:

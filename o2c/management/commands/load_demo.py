@@ -2,6 +2,7 @@
 
 import os
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -9,6 +10,7 @@ from django.db import transaction
 
 from billing.demo import load_billing_demo
 from fulfillment.demo import load_fulfillment_demo
+from insight.demo import load_insight_demo
 from inventory.demo import load_inventory_demo
 from o2c.audit import audit_record
 from o2c.events import publish
@@ -34,9 +36,14 @@ class Command(BaseCommand):
             "--password", default=os.environ.get("DEMO_PASSWORD", "o2c-demo"),
             help="Password of the demo users (default: $DEMO_PASSWORD or o2c-demo).",
         )
+        parser.add_argument(  # type: ignore[attr-defined]
+            "--history-months", type=int, default=None,
+            help="Months of past sales, invoices and payments to simulate for insight "
+                 "(default: settings.DEMO_HISTORY_MONTHS; 0: none).",
+        )
 
     @transaction.atomic
-    def handle(self, *args: object, password: str, **options: object) -> None:
+    def handle(self, *args: object, password: str, history_months: int | None = None, **options: object) -> None:
         call_command("setup_roles", verbosity=0)
         users: dict[str, User] = {}
         for username, first, last, role in DEMO_USERS:
@@ -75,6 +82,11 @@ class Command(BaseCommand):
         cash = load_receivables_demo(actor=users[FINANCE], sales=users[SALES], warehouse=users[WAREHOUSE])
         if any(cash.values()):
             self.stdout.write("Receivables demo: " + ", ".join(f"{n} {what}" for what, n in cash.items() if n) + ".")
+        months = settings.DEMO_HISTORY_MONTHS if history_months is None else history_months
+        past = load_insight_demo(sales=users[SALES], warehouse=users[WAREHOUSE], finance=users[FINANCE], months=months)
+        if any(past.values()):
+            self.stdout.write(f"Insight demo ({months} months of history): "
+                              + ", ".join(f"{n} {what}" for what, n in past.items() if n) + ".")
         self.stdout.write(self.style.SUCCESS("Demo company loaded. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<10} password: {password:<12} ({role})")
