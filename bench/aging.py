@@ -76,8 +76,9 @@ def parse() -> argparse.Namespace:
     return parser.parse_args()
 
 
-ARGS = parse()
-setup_bench_db(DATABASE)
+if __name__ == "__main__":  # imported for its helpers (bench/dashboard.py), the importer sets Django up
+    ARGS = parse()
+    setup_bench_db(DATABASE)
 
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -356,6 +357,27 @@ def loaded_counts() -> dict[str, int]:
     return counts
 
 
+def replica_role(cur: Any) -> bool:
+    """No row triggers for this transaction's bulk COPY (superuser only; the checks after the load stand in for
+    them). False when not a superuser: the triggers run, slower."""
+    try:
+        with transaction.atomic():
+            cur.execute("SET LOCAL session_replication_role = replica")
+        return True
+    except DatabaseError:
+        return False
+
+
+def sequences_set(cur: Any, last: dict[str, dict[int, int]], tables: tuple[str, ...]) -> None:
+    """The number series (series → year → last number loaded) and the tables' id sequences after the load."""
+    for series, years in last.items():
+        for year, value in years.items():
+            cur.execute("INSERT INTO o2c_numbersequence (series, year, last_value, updated_at) "
+                        "VALUES (%s, %s, %s, now())", [series, year, value])
+    for table in tables:
+        cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
 def prepare(reload: bool) -> None:
     counts = loaded_counts()
     if not reload and counts["billing_invoice"] == INVOICES and counts["orders_customer"] == CUSTOMERS:
@@ -376,25 +398,14 @@ def prepare(reload: bool) -> None:
     print(f"  generated in {generated - started:.1f} s; loading with COPY in one transaction", flush=True)
     columns = (TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with transaction.atomic(), Progress(*columns) as progress, connection.cursor() as cur:
-        try:  # no row triggers for the bulk COPY (superuser only); the checks below stand in for them
-            with transaction.atomic():
-                cur.execute("SET LOCAL session_replication_role = replica")
-            replica = True
-        except DatabaseError:  # not a superuser: the triggers run, slower
-            replica = False
+        replica = replica_role(cur)
         term_ids = []
         for days, code, text, _ in TERMS:
             cur.execute("INSERT INTO orders_paymentterm (code, name, net_days, end_of_month, discount_percent, "
                         "discount_days, is_active) VALUES (%s, %s, %s, false, 0, 0, true) RETURNING id",
                         [code, text, days])
             term_ids.append(cur.fetchone()[0])
-        last = load(data, term_ids, progress)
-        for series, years in last.items():
-            for year, value in years.items():
-                cur.execute("INSERT INTO o2c_numbersequence (series, year, last_value, updated_at) "
-                            "VALUES (%s, %s, %s, now())", [series, year, value])
-        for table in TABLES:
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        sequences_set(cur, load(data, term_ids, progress), TABLES)
     copied = time.perf_counter()
     triggers = "row triggers off: session_replication_role = replica" if replica else "row triggers on"
     print(f"  loaded in {copied - generated:.1f} s ({triggers})", flush=True)
@@ -710,15 +721,22 @@ def figures(as_of: datetime.date) -> list[Figure]:
     ]
 
 
-def environment() -> str:
+def server(tables: tuple[str, ...]) -> tuple[str, str, int, int]:
+    """("PostgreSQL <version> (<settings>)", the tables' size with their indexes, open invoices, invoices)."""
     with connection.cursor() as cur:
         cur.execute("SELECT current_setting('server_version'), current_setting('shared_buffers'), "
-                    "current_setting('work_mem'), pg_size_pretty(pg_relation_size('billing_invoice'))")
+                    "current_setting('work_mem'), pg_size_pretty(sum(pg_total_relation_size(c.oid))) "
+                    "FROM pg_class c WHERE c.relname = ANY(%s)", [list(tables)])
         version, buffers, work_mem, size = cur.fetchone()
         cur.execute(f"SELECT count(*) FILTER (WHERE {OPEN_SQL}), count(*) FROM billing_invoice")
         open_count, invoices = cur.fetchone()
+    return f"PostgreSQL {version} (shared_buffers {buffers}, work_mem {work_mem})", size, open_count, invoices
+
+
+def environment() -> str:
+    postgres, size, open_count, invoices = server(("billing_invoice",))
     counts = loaded_counts()
-    return (f"PostgreSQL {version} (shared_buffers {buffers}, work_mem {work_mem}); billing_invoice {size}\n"
+    return (f"{postgres}; billing_invoice with its indexes {size}\n"
             f"rows: {invoices:,} invoices ({open_count:,} open), {counts['orders_customer']:,} customers, "
             f"{counts['receivables_payment']:,} payments, {counts['receivables_allocation']:,} allocations, "
             f"{counts['billing_creditnote']:,} credit notes")

@@ -67,6 +67,8 @@ class Payment(models.Model):
         ordering = ["-received_date", "-id"]
         indexes = [
             models.Index(fields=["customer", "received_date"], name="payment_by_customer"),
+            # cash received per week (the cash forecast's past weeks)
+            models.Index(fields=["received_date"], include=["amount", "currency", "method"], name="payment_by_date"),
             models.Index(fields=["customer"], name="payment_unapplied", condition=Q(unapplied_amount__gt=0)),
         ]
         constraints = [

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Min, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing.terms import due_date
@@ -28,7 +28,7 @@ from fulfillment.enums import ShipmentStatus
 from fulfillment.models import Shipment
 from o2c.money import default_currency
 from orders.enums import OrderStatus, Progress
-from orders.models import PaymentTerm, SalesOrder, SalesOrderLine
+from orders.models import Customer, PaymentTerm, SalesOrder, SalesOrderLine
 from receivables.enums import CASH_METHODS
 from receivables.models import Payment
 
@@ -84,28 +84,34 @@ class ExpectedReceipt:
     source: str  # "invoice" | "order"
 
 
+# per confirmed order still to invoice: (payment terms, amount not yet invoiced, the day it is expected to ship,
+# the customer's usual days late); correlated subqueries on the order's own shipments and lines
+ORDERS_TO_INVOICE_SQL = f"""
+SELECT c.payment_term_id, o.gross_total - o.invoiced_amount,
+       GREATEST(COALESCE((SELECT MIN(s.planned_ship_date) FROM {Shipment._meta.db_table} s
+                           WHERE s.order_id = o.id AND s.status = ANY(%(open)s)),
+                         (SELECT MIN(l.promise_date) FROM {SalesOrderLine._meta.db_table} l WHERE l.order_id = o.id),
+                         o.requested_date, %(as_of)s), %(as_of)s),
+       h.expected_days_late
+  FROM {SalesOrder._meta.db_table} o JOIN {Customer._meta.db_table} c ON c.id = o.customer_id
+  LEFT JOIN {PaymentHabit._meta.db_table} h ON h.customer_id = o.customer_id
+ WHERE o.status = %(confirmed)s AND o.currency = %(currency)s AND o.invoice_status <> %(full)s
+   AND o.gross_total > o.invoiced_amount"""
+
+
 def order_receipts(as_of: datetime.date, currency: str) -> list[ExpectedReceipt]:
-    """Confirmed orders' amounts not yet invoiced, on the day they are expected to be paid. Four queries."""
-    orders = list(SalesOrder.objects.filter(status=OrderStatus.CONFIRMED, currency=currency)
-                  .exclude(invoice_status=Progress.FULL).values("pk", "customer_id", "customer__payment_term_id",
-                                                         "requested_date", "gross_total", "invoiced_amount"))
-    ids = [o["pk"] for o in orders]
-    ships = dict(Shipment.objects.filter(order_id__in=ids, status__in=OPEN_SHIPMENTS).values("order_id")
-                 .annotate(day=Min("planned_ship_date")).values_list("order_id", "day"))
-    promised = dict(SalesOrderLine.objects.filter(order_id__in=ids, promise_date__isnull=False).values("order_id")
-                    .annotate(day=Min("promise_date")).values_list("order_id", "day"))
-    habits = dict(PaymentHabit.objects.filter(customer_id__in={o["customer_id"] for o in orders})
-                  .values_list("customer_id", "expected_days_late"))
-    terms = PaymentTerm.objects.in_bulk({o["customer__payment_term_id"] for o in orders})
+    """Confirmed orders' amounts not yet invoiced, on the day they are expected to be paid. Two queries."""
+    params = {"as_of": as_of, "currency": currency, "open": list(OPEN_SHIPMENTS), "confirmed": OrderStatus.CONFIRMED,
+              "full": Progress.FULL}
+    with connection.cursor() as cursor:
+        cursor.execute(ORDERS_TO_INVOICE_SQL, params)
+        orders = cursor.fetchall()
+    terms = PaymentTerm.objects.in_bulk({term for term, *_ in orders})
     receipts = []
-    for order in orders:
-        amount = order["gross_total"] - order["invoiced_amount"]
-        if amount <= 0:
-            continue
-        ships_on = max(ships.get(order["pk"]) or promised.get(order["pk"]) or order["requested_date"] or as_of, as_of)
-        due = due_date(ships_on, terms[order["customer__payment_term_id"]])
-        late = habits.get(order["customer_id"], ZERO)
-        receipts.append(ExpectedReceipt(max(due + datetime.timedelta(days=round(late)), as_of), amount, "order"))
+    for term, amount, ships_on, late in orders:
+        due = due_date(ships_on, terms[term])
+        receipts.append(ExpectedReceipt(max(due + datetime.timedelta(days=round(late or ZERO)), as_of), amount,
+                                        "order"))
     return receipts
 
 

@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ from orders.models import SalesOrder, SalesOrderLine
 from receivables.enums import AUTO_RULES, CASH_METHODS, Direction
 from receivables.models import Allocation, BankStatementLine, Payment, ReminderLog
 from receivables.selectors.aging import aging_report, aging_totals, sql_in
-from receivables.selectors.kpis import DSO_DAYS
+from receivables.selectors.kpis import DSO_DAYS, History
 
 ZERO = Decimal(0)
 _ORD, _OL = SalesOrder._meta.db_table, SalesOrderLine._meta.db_table
@@ -212,15 +213,28 @@ def ar_at(f: KpiFilter, day: datetime.date) -> tuple[Decimal, Decimal]:
     return (total.total, total.overdue) if total else (ZERO, ZERO)
 
 
-@dataclass(frozen=True)
 class Balances:
-    """What the balance KPIs share, read once per filter: AR at the end and at the start, sales."""
+    """What the balance KPIs share, read once per filter and only as far as they ask: AR and overdue AR at the
+    end (one read), credit sales of the 90 days up to it, the period's credit sales, AR at the start."""
 
-    ar: Decimal
-    overdue: Decimal
-    sales_90: Decimal
-    ar_before: Decimal
-    period_sales: Decimal
+    def __init__(self, f: KpiFilter, end: datetime.date) -> None:
+        self.f, self.end = f, end
+        self.ar, self.overdue = ar_at(f, end)
+
+    @cached_property
+    def sales_90(self) -> Decimal:
+        return credit_sales(self.f, self.end - datetime.timedelta(days=DSO_DAYS - 1), self.end)
+
+    @cached_property
+    def period_sales(self) -> Decimal:
+        return credit_sales(self.f, self.f.start, self.end)
+
+    @cached_property
+    def ar_before(self) -> Decimal:
+        day = self.f.start - datetime.timedelta(days=1)
+        if self.f.customer_id is None:  # counted back from the end's AR over the period's documents only
+            return History(default_currency(), self.end, since=day, anchor=self.ar).ar(day)
+        return ar_at(self.f, day)[0]  # one customer's aging then is a short read
 
 
 def balances(f: KpiFilter) -> Balances | None:
@@ -228,13 +242,7 @@ def balances(f: KpiFilter) -> Balances | None:
     still to come is not known yet: read then, an invoice due tomorrow would already count as overdue, and the
     90 days of sales would include days without any). None for a period that has not begun."""
     today = timezone.localdate()
-    if f.start > today:
-        return None
-    end = min(f.end, today)
-    ar, overdue = ar_at(f, end)
-    before, _ = ar_at(f, f.start - datetime.timedelta(days=1))
-    return Balances(ar, overdue, credit_sales(f, end - datetime.timedelta(days=DSO_DAYS - 1), end), before,
-                    credit_sales(f, f.start, end))
+    return None if f.start > today else Balances(f, min(f.end, today))
 
 
 def _balance_value(compute: Callable[[Balances], Decimal | None], b: Balances | None) -> KpiValue:

@@ -107,19 +107,21 @@ class PriorityRow:
 
 
 _OPEN = sql_in(OPEN_STATUSES)
+# aggregated per customer first, the customers joined to the aggregate (not grouped by their columns)
 PRIORITIES_SQL = f"""
-SELECT p.customer_id, c.number, c.legal_name, p.currency, SUM(p.amount_due),
-       COALESCE(SUM(p.amount_due) FILTER (WHERE p.due_date < %(today)s), 0),
-       COALESCE(SUM(p.amount_due * p.expected_days_late) FILTER (WHERE p.expected_days_late > 0)
-                / NULLIF(SUM(p.amount_due) FILTER (WHERE p.expected_days_late > 0), 0), 0),
-       MIN(p.predicted_date),
-       COALESCE(SUM(p.amount_due * p.expected_days_late) FILTER (WHERE p.expected_days_late > 0), 0) AS priority,
-       COUNT(*)
-  FROM {PaymentPrediction._meta.db_table} p JOIN {_CUST} c ON c.id = p.customer_id
- WHERE p.currency = %(currency)s
- GROUP BY p.customer_id, c.number, c.legal_name, p.currency
-HAVING SUM(p.amount_due * p.expected_days_late) FILTER (WHERE p.expected_days_late > 0) > 0
- ORDER BY priority DESC, c.number LIMIT %(limit)s"""
+SELECT p.customer_id, c.number, c.legal_name, p.currency, p.open_amount, p.overdue, p.days_late, p.next_payment,
+       p.priority, p.invoices
+  FROM (SELECT customer_id, currency, SUM(amount_due) AS open_amount,
+               COALESCE(SUM(amount_due) FILTER (WHERE due_date < %(today)s), 0) AS overdue,
+               COALESCE(SUM(amount_due * expected_days_late) FILTER (WHERE expected_days_late > 0)
+                        / NULLIF(SUM(amount_due) FILTER (WHERE expected_days_late > 0), 0), 0) AS days_late,
+               MIN(predicted_date) AS next_payment,
+               SUM(amount_due * expected_days_late) FILTER (WHERE expected_days_late > 0) AS priority,
+               COUNT(*) AS invoices
+          FROM {PaymentPrediction._meta.db_table} WHERE currency = %(currency)s GROUP BY customer_id, currency) p
+  JOIN {_CUST} c ON c.id = p.customer_id
+ WHERE p.priority > 0
+ ORDER BY p.priority DESC, c.number LIMIT %(limit)s"""
 
 
 def collection_priorities(*, limit: int = 10, today: datetime.date | None = None,

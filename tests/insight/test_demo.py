@@ -130,11 +130,12 @@ def _levels() -> dict[tuple[int, int], tuple]:
     return {(s.product_id, s.warehouse_id): (s.on_hand, s.reserved) for s in StockLevel.objects.all()}
 
 
-def test_the_history_is_added_to_a_loaded_demo_once_dated_in_the_past_and_consistent() -> None:
+def test_the_history_is_added_to_a_loaded_demo_once_dated_in_the_past_and_consistent(settings: Settings) -> None:
+    settings.DEMO_HISTORY_MONTHS = 3
     assert "Insight demo" not in _load(months=0)
     assert not SalesOrder.objects.filter(customer_reference__startswith=HIST).exists()
     stock, held = _levels(), set(Customer.objects.filter(credit_hold=True).values_list("pk", flat=True))
-    assert "Insight demo (3 months of history):" in _load()  # settings.DEMO_HISTORY_MONTHS in the tests
+    assert "Insight demo (3 months of history):" in _load()  # settings.DEMO_HISTORY_MONTHS
     first = _counts()
     assert "Insight demo" not in _load()
     assert _counts() == first  # a second load adds nothing

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth.models import User
@@ -14,7 +15,10 @@ from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from fulfillment.models import Carrier
-from insight.selectors.kpis import KPIS, KpiFilter, kpi_values
+from insight.models import KpiSnapshot
+from insight.selectors.home import management_home
+from insight.selectors.kpis import KPIS, KpiFilter, KpiValue, kpi_values, trailing
+from insight.services import kpi_snapshot_take
 from inventory.models import Warehouse
 from tests.conftest import client_for
 from tests.insight import factories as f
@@ -108,3 +112,23 @@ def test_the_warehouse_sees_the_kpis_not_the_cash_forecast(warehouse_user: User)
     client = client_for(warehouse_user)
     assert client.get("/insight/forecast/").status_code == 403
     assert client.get(KPI_URL).status_code == 200
+
+
+def test_the_management_home_shows_last_nights_snapshot_in_one_query(march_sale: Warehouse,
+                                                                    django_assert_num_queries) -> None:
+    today = datetime.date(2026, 3, 25)
+    yesterday = today - datetime.timedelta(days=1)
+    with f.clock(today, "10:00"):
+        live = kpi_values(trailing(yesterday))
+        assert live["on_time"] == KpiValue(D("100.0"), 1) and live["dso"].value is not None
+        # before the nightly job has run, the tiles are the 30 days up to yesterday computed live
+        assert {tile.key: tile.value for tile in management_home(today)} == live
+        kpi_snapshot_take(day=yesterday)
+        # the tiles show what the night stored (here made to differ from a live reading), not a live reading
+        KpiSnapshot.objects.filter(day=yesterday, kpi="on_time").update(value=D("87.54"), sample=8)
+        with django_assert_num_queries(1):
+            tiles = {tile.key: tile for tile in management_home(today)}
+    assert tiles["on_time"].value == KpiValue(D("87.5"), 8) and tiles["on_time"].trend[-1] == (yesterday, D("87.5"))
+    assert {key: tile.value for key, tile in tiles.items() if key != "on_time"} == {
+        key: value for key, value in live.items() if key != "on_time"}
+    assert [day for day, _ in tiles["dso"].trend][-2:] == [datetime.date(2026, 2, 28), yesterday]
