@@ -61,7 +61,11 @@ class PaymentPrediction(models.Model):
         indexes = [
             models.Index(fields=["currency", "predicted_date"], include=["amount_due"],
                          name="prediction_by_date"),
-            models.Index(fields=["customer"], name="prediction_customer"),
+            # one customer's predictions (the refresh on a payment), and the collector worklist's per-customer
+            # sums read from the index alone
+            models.Index(fields=["customer", "currency"],
+                         include=["amount_due", "expected_days_late", "due_date", "predicted_date"],
+                         name="prediction_by_customer"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(confidence__gte=0, confidence__lte=1),
