@@ -71,7 +71,8 @@ class ServiceResource(resources.ModelResource):
     saved_fields: tuple[str, ...] = ("created_at", "updated_at")  # copied back from the saved record
 
     def save_through_service(self, instance: Any, is_create: bool, actor: Any) -> Any:
-        raise NotImplementedError
+        # the abstract hook: every subclass (Product, Holiday, Customer) calls its entity's service here
+        raise NotImplementedError(f"{type(self).__name__} must save its rows through a service")
 
     def error_dict(self, err: DomainError) -> dict[str, list[str]]:
         errors: dict[str, list[str]] = {}

@@ -25,7 +25,7 @@ from receivables.selectors.statements import reconciliation_queue
 
 from ..models import KpiSnapshot
 from .forecast import CashForecast, cash_forecast, monday
-from .kpis import KPIS, KpiValue, kpi_values, trailing
+from .kpis import KPIS, KpiValue, kpi_round, kpi_values, trailing
 from .predictions import PriorityRow, collection_priorities
 
 ZERO = Decimal(0)
@@ -158,9 +158,7 @@ class FinanceHome:
 
 def _snapshots(days: list[datetime.date], keys: tuple[str, ...]) -> dict[tuple[str, datetime.date], KpiValue]:
     """The stored snapshots of `keys` on `days` (one query), as `kpi_values` gives them."""
-    tenth = Decimal("0.1")
-    return {(kpi, day): KpiValue(value if value is None or KPIS[kpi].unit == "money" else value.quantize(tenth),
-                                 sample)
+    return {(kpi, day): KpiValue(value if value is None or KPIS[kpi].unit == "money" else kpi_round(value), sample)
             for kpi, day, value, sample in KpiSnapshot.objects.filter(day__in=days, kpi__in=keys)
             .values_list("kpi", "day", "value", "sample")}
 
@@ -180,8 +178,10 @@ def kpi_trends(today: datetime.date, *, keys: tuple[str, ...] | None = None, mon
 def finance_home(today: datetime.date | None = None, *, limit: int = 10) -> FinanceHome:
     today, currency = today or timezone.localdate(), default_currency()
     queue = reconciliation_queue().aggregate(n=Count("pk"), amount=Sum("amount"))
+    aging = aging_totals(today).get(currency)
+    ar_now = (aging.total, aging.overdue) if aging else (ZERO, ZERO)  # DSO's AR: the aging's, not read again
     return FinanceHome(
-        currency, aging_totals(today).get(currency), kpi_values(trailing(today), ("dso",))["dso"],
+        currency, aging, kpi_values(trailing(today), ("dso",), ar_at_end=ar_now)["dso"],
         kpi_trends(today, keys=("dso",))["dso"], cash_forecast(today, currency=currency),
         collection_priorities(limit=limit, today=today),
         queue["n"], queue["amount"] or ZERO,

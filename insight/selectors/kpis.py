@@ -78,7 +78,8 @@ class Kpi:
     by_warehouse: bool = False
 
 
-def _one(value: object) -> Decimal | None:
+def kpi_round(value: object) -> Decimal | None:
+    """A KPI's figure as it is shown and stored: to a tenth, half up."""
     return None if value is None else Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
@@ -92,7 +93,7 @@ def _average(sql: str) -> Callable[[KpiFilter], KpiValue]:
     """A KPI whose SQL returns (count, average)."""
     def measure(f: KpiFilter) -> KpiValue:
         n, average = _run(sql, f)
-        return KpiValue(_one(average) if n else None, n or 0)
+        return KpiValue(kpi_round(average) if n else None, n or 0)
     return measure
 
 
@@ -100,7 +101,7 @@ def _percent(sql: str) -> Callable[[KpiFilter], KpiValue]:
     """A KPI whose SQL returns (count, how many of them pass)."""
     def measure(f: KpiFilter) -> KpiValue:
         n, passed = _run(sql, f)
-        return KpiValue(_one(Decimal(passed) * 100 / n) if n else None, n or 0)
+        return KpiValue(kpi_round(Decimal(passed) * 100 / n) if n else None, n or 0)
     return measure
 
 
@@ -217,9 +218,9 @@ class Balances:
     """What the balance KPIs share, read once per filter and only as far as they ask: AR and overdue AR at the
     end (one read), credit sales of the 90 days up to it, the period's credit sales, AR at the start."""
 
-    def __init__(self, f: KpiFilter, end: datetime.date) -> None:
+    def __init__(self, f: KpiFilter, end: datetime.date, ar_at_end: tuple[Decimal, Decimal] | None = None) -> None:
         self.f, self.end = f, end
-        self.ar, self.overdue = ar_at(f, end)
+        self.ar, self.overdue = ar_at_end or ar_at(f, end)
 
     @cached_property
     def sales_90(self) -> Decimal:
@@ -237,17 +238,17 @@ class Balances:
         return ar_at(self.f, day)[0]  # one customer's aging then is a short read
 
 
-def balances(f: KpiFilter) -> Balances | None:
+def balances(f: KpiFilter, ar_at_end: tuple[Decimal, Decimal] | None = None) -> Balances | None:
     """Read at the period's last day, or today while the period is not over (what is owed and overdue on a day
     still to come is not known yet: read then, an invoice due tomorrow would already count as overdue, and the
     90 days of sales would include days without any). None for a period that has not begun."""
     today = timezone.localdate()
-    return None if f.start > today else Balances(f, min(f.end, today))
+    return None if f.start > today else Balances(f, min(f.end, today), ar_at_end)
 
 
 def _balance_value(compute: Callable[[Balances], Decimal | None], b: Balances | None) -> KpiValue:
     """One reading of the balances (sample 1), none for a period that has not begun."""
-    return KpiValue(None, 0) if b is None else KpiValue(_one(compute(b)), 1)
+    return KpiValue(None, 0) if b is None else KpiValue(kpi_round(compute(b)), 1)
 
 
 def _balance_kpi(compute: Callable[[Balances], Decimal | None]) -> Callable[[KpiFilter], KpiValue]:
@@ -328,13 +329,15 @@ KPIS: dict[str, Kpi] = {k.key: k for k in (
 BALANCE_KPIS = tuple(k for k, kpi in KPIS.items() if hasattr(kpi.measure, "balance"))
 
 
-def kpi_values(f: KpiFilter, keys: tuple[str, ...] | None = None) -> dict[str, KpiValue]:
-    """Each KPI of `keys` (default: all) over the filter; the balance KPIs share one read of the AR."""
+def kpi_values(f: KpiFilter, keys: tuple[str, ...] | None = None, *,
+               ar_at_end: tuple[Decimal, Decimal] | None = None) -> dict[str, KpiValue]:
+    """Each KPI of `keys` (default: all) over the filter; the balance KPIs share one read of the AR, or take
+    `ar_at_end` (AR, overdue AR at the period's end) from a caller that has just read it."""
     keys = keys or tuple(KPIS)
     values: dict[str, KpiValue] = {}
     wanted = [k for k in keys if k in BALANCE_KPIS]
     if wanted:
-        b = balances(f)
+        b = balances(f, ar_at_end)
         values.update({k: _balance_value(KPIS[k].measure.balance, b) for k in wanted})  # type: ignore[attr-defined]
     for key in keys:
         if key not in values:

@@ -66,7 +66,7 @@ APIS = ["/api/v1/insight/kpis/", "/api/v1/insight/cash-forecast/", "/api/v1/insi
 EXPECTED = {
     "home sales": 13,
     "home warehouse": 19,
-    "home finance": 18,
+    "home finance": 17,
     "home admin": 8,
     "kpis": 22,
     "kpis quarter": 24,
