@@ -24,7 +24,7 @@ BOARD_DAYS = (14, 21, 28)
 def scheduled_quantities(line_ids: list[int]) -> dict[int, Decimal]:
     """{order line id: quantity on shipments not gone yet} (scheduled, picking, packed)."""
     rows = (ShipmentLine.objects.filter(order_line_id__in=line_ids, shipment__status__in=OPEN_SHIPMENT_STATUSES)
-            .values("order_line").annotate(q=Sum("quantity")).values_list("order_line", "q"))
+            .order_by().values("order_line").annotate(q=Sum("quantity")).values_list("order_line", "q"))
     return dict(rows)
 
 

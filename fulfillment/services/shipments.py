@@ -219,8 +219,8 @@ def _claimed(shipment: Shipment) -> dict[int, Decimal]:
     """{order line id: quantity on the order's other shipments being picked or already packed}."""
     rows = (ShipmentLine.objects.filter(shipment__order_id=shipment.order_id,
                                         shipment__status__in=(ShipmentStatus.PICKING, ShipmentStatus.PACKED))
-            .exclude(shipment=shipment).values("order_line").annotate(q=Sum("quantity"))
-            .values_list("order_line", "q"))
+            .exclude(shipment=shipment).order_by().values("order_line").annotate(q=Sum("quantity"))
+            .values_list("order_line", "q"))  # order_by(): no join to the order lines for Meta.ordering
     return dict(rows)
 
 
